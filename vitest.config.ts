@@ -8,5 +8,6 @@ export default defineConfig({
     // Real processes, sockets and databases: two cores, so keep file-level parallelism modest.
     maxWorkers: 2,
     pool: 'forks',
+    globalSetup: ['test/support/build.ts'],
   },
 })

@@ -12,3 +12,6 @@ if (major < 24) {
 }
 const { main } = await import('../dist/cli/main.js')
 process.exitCode = await main(process.argv.slice(2))
+// Everything main started is closed by now; if a stray handle still holds the event loop, do not
+// hang the user's terminal or CI over it (pending log writes get a moment to finish first).
+setTimeout(() => process.exit(), 1500).unref()

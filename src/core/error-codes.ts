@@ -42,22 +42,67 @@ export const ERROR_CODES = {
   DRIVER_SERVICE_CRASHED: infra,
   DRIVER_NO_ENVIRONMENT: input,
   DRIVER_UNKNOWN_SERVICE: input,
+  DRIVER_ENVIRONMENT_EXISTS: input,
 
   // --- store --------------------------------------------------------------------------------
   STORE_UNAVAILABLE: infra,
   STORE_MIGRATION_FAILED: infra,
   STORE_NOT_FOUND: input,
+  STORE_INVALID_URL: input,
 
   // --- rehearsal ----------------------------------------------------------------------------
   REHEARSAL_NOT_RESUMABLE: input,
 
   // --- telemetry ----------------------------------------------------------------------------
+  TELEMETRY_UNKNOWN_METRIC: input,
+  TELEMETRY_PROMETHEUS_URL: input,
+  TELEMETRY_PROMETHEUS_AUTH: input,
+  TELEMETRY_PROMETHEUS_QUERY: input,
+  TELEMETRY_PROMETHEUS_UNREACHABLE: infra,
+  TELEMETRY_PROMETHEUS_TIMEOUT: infra,
+  TELEMETRY_PROMETHEUS_RESPONSE: infra,
 
   // --- traffic ------------------------------------------------------------------------------
+  TRAFFIC_TEMPLATE: input,
+  TRAFFIC_TEMPLATE_FILE: input,
+  TRAFFIC_PLAN_INVALID: input,
+  TRAFFIC_NO_TARGET: input,
+  TRAFFIC_UNKNOWN_TARGET: input,
+  TRAFFIC_PROXY_INVALID_OPTIONS: input,
+  TRAFFIC_PROXY_LISTEN_FAILED: infra,
+  TRAFFIC_FAULT_INVALID: input,
+  TRAFFIC_FAULT_EXISTS: input,
+  TRAFFIC_FAULT_NOT_FOUND: input,
+  CAPTURE_MALFORMED: input,
+  CAPTURE_HAR_INVALID: input,
+  CAPTURE_GOR_INVALID: input,
+  CAPTURE_FORMAT_UNKNOWN: input,
+  CAPTURE_OUTPUT_UNWRITABLE: input,
+  CAPTURE_WRITE_FAILED: infra,
 
   // --- analysis / gates ---------------------------------------------------------------------
+  DIFF_INVALID_PATTERN: input,
 
   // --- data ---------------------------------------------------------------------------------
+  DATA_URL_INVALID: input,
+  DATA_ENGINE_MISMATCH: input,
+  DATA_SAME_SOURCE_TARGET: input,
+  DATA_KEY_MISSING: input,
+  DATA_KEY_WEAK: input,
+  DATA_UNCOVERED_COLUMNS: input,
+  DATA_UNKNOWN_COLUMN: input,
+  DATA_POLICY_CONFLICT: input,
+  DATA_TRANSFORMER_INVALID: input,
+  DATA_CUSTOM_TRANSFORMER: input,
+  DATA_TRANSFORM_FAILED: input,
+  DATA_SUBSET_INVALID: input,
+  DATA_UNSUPPORTED: input,
+  DATA_LEAK_FILTER_INVALID: input,
+  DATA_CONNECT_FAILED: infra,
+  DATA_SOURCE_READ_FAILED: infra,
+  DATA_LOAD_FAILED: infra,
+  DATA_PUBLISH_FAILED: infra,
+  DATA_MIGRATION_SPAWN_FAILED: infra,
 } as const satisfies Record<string, CodeInfo>
 
 export type ErrorCode = keyof typeof ERROR_CODES

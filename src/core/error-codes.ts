@@ -53,6 +53,9 @@ export const ERROR_CODES = {
   // --- rehearsal ----------------------------------------------------------------------------
   REHEARSAL_NOT_RESUMABLE: input,
 
+  // --- report (rehearsal/report) -------------------------------------------------------------
+  REPORT_OUTPUT_UNWRITABLE: input,
+
   // --- telemetry ----------------------------------------------------------------------------
   TELEMETRY_UNKNOWN_METRIC: input,
   TELEMETRY_PROMETHEUS_URL: input,
@@ -81,6 +84,8 @@ export const ERROR_CODES = {
   CAPTURE_WRITE_FAILED: infra,
 
   // --- analysis / gates ---------------------------------------------------------------------
+  ANALYSIS_INVALID_CONFIG: input,
+  ANALYSIS_DATA_SHAPE: input,
   DIFF_INVALID_PATTERN: input,
 
   // --- data ---------------------------------------------------------------------------------

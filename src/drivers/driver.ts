@@ -67,6 +67,13 @@ export type EnvironmentHandle = {
   stateDir: string
 }
 
+/**
+ * `starting`: started, not yet healthy. `healthy`: passed its health check and still runs.
+ * `unhealthy`: did not pass its health check in time (and was stopped). `exited`: ended by itself
+ * before it was healthy. `crashed`: ended by itself after it was healthy (exit code and signal are
+ * known only if the process that ran `up` saw it happen). `stopped`: stopped by `down`, or by a
+ * failed `up` (also an instance that never got to start).
+ */
 export type ServiceState = 'starting' | 'healthy' | 'unhealthy' | 'exited' | 'crashed' | 'stopped'
 
 export type ServiceStatus = {
@@ -81,7 +88,17 @@ export type ServiceStatus = {
   signal?: string | null
 }
 
-export type LogLine = { instance: string; stream: 'stdout' | 'stderr'; at: string; line: string }
+export type LogLine = {
+  instance: string
+  stream: 'stdout' | 'stderr'
+  /**
+   * ISO time. Drivers whose services write their own log files cannot stamp each line: the local
+   * driver gives the file's modification time for lines already written, and the time a followed
+   * line was read.
+   */
+  at: string
+  line: string
+}
 
 /** Events a driver reports while an environment runs (the pipeline turns them into rehearsal events). */
 export type DriverEvent =
@@ -96,7 +113,13 @@ export type UpOptions = {
   onEvent?: (event: DriverEvent) => void
 }
 
-export type LogOptions = { follow?: boolean; tail?: number; signal?: AbortSignal }
+export type LogOptions = {
+  /** Keep yielding lines as they are written, until `signal` aborts or the environment is down. */
+  follow?: boolean
+  /** Only the last N lines of each stream (stdout, stderr) of each selected instance. */
+  tail?: number
+  signal?: AbortSignal
+}
 
 export interface EnvironmentDriver {
   /** `local`, `kubernetes`, … */

@@ -1,0 +1,120 @@
+/**
+ * @module cli/commands/run
+ * `rehearse run` and `rehearse resume`: one rehearsal, live progress, the verdict and its reasons.
+ */
+import type { Command } from 'commander'
+import type { GateOutcome } from '../../gates/gate.ts'
+import { resumeRehearsal } from '../../rehearsal/resume-rehearsal.ts'
+import { type RehearsalOutcome, runRehearsal } from '../../rehearsal/run-rehearsal.ts'
+import { openRuntime } from '../../rehearsal/runtime.ts'
+import type { CliContext } from '../main.ts'
+import { type Output, paint, printError } from '../output.ts'
+import { createProgress } from '../progress.ts'
+
+export function registerRunCommands(
+  program: Command,
+  context: (c: Command) => CliContext,
+  setExit: (code: number) => void,
+): void {
+  program
+    .command('run')
+    .description('run one rehearsal: environment up, smoke, traffic, analysis, gates, verdict')
+    .action(async (_opts, command: Command) => {
+      const ctx = context(command)
+      const runtime = await openRuntime(ctx.cwd)
+      const progress = createProgress(ctx.output)
+      try {
+        const outcome = await runRehearsal({
+          cwd: ctx.cwd,
+          file: ctx.file,
+          store: runtime.store,
+          driver: runtime.driver,
+          signal: ctx.signal,
+          logger: runtime.logger,
+          onEvent: progress.onEvent,
+        })
+        progress.stop()
+        setExit(renderOutcome(ctx.output, outcome))
+      } finally {
+        progress.stop()
+        await runtime.close()
+      }
+    })
+
+  program
+    .command('resume <id>')
+    .description('run an interrupted rehearsal again under the same id (its environment is rebuilt)')
+    .action(async (id: string, _opts, command: Command) => {
+      const ctx = context(command)
+      const runtime = await openRuntime(ctx.cwd)
+      const progress = createProgress(ctx.output)
+      try {
+        const outcome = await resumeRehearsal({
+          id,
+          cwd: ctx.cwd,
+          file: ctx.file,
+          store: runtime.store,
+          driver: runtime.driver,
+          signal: ctx.signal,
+          logger: runtime.logger,
+          onEvent: progress.onEvent,
+        })
+        progress.stop()
+        setExit(renderOutcome(ctx.output, outcome))
+      } finally {
+        progress.stop()
+        await runtime.close()
+      }
+    })
+}
+
+const VERDICT_COLOURS = { promote: 'green', hold: 'yellow', rollback: 'red' } as const
+
+/** Prints the outcome (human or JSON) and returns the exit code. */
+export function renderOutcome(output: Output, outcome: RehearsalOutcome): number {
+  if (output.json) {
+    output.out(
+      JSON.stringify(
+        {
+          id: outcome.id,
+          status: outcome.status,
+          verdict: outcome.verdict,
+          exitCode: outcome.exitCode,
+          summary: outcome.summary,
+          gates: outcome.gates,
+          ...(outcome.error ? { error: outcome.error.toJSON() } : {}),
+        },
+        null,
+        2,
+      ),
+    )
+    return outcome.exitCode
+  }
+  if (outcome.error) {
+    printError(output, outcome.error)
+    output.err(
+      paint(
+        output,
+        'gray',
+        `rehearsal ${outcome.id} ${outcome.status}; \`rehearse show ${outcome.id}\` has its events`,
+      ),
+    )
+    return outcome.exitCode
+  }
+  output.out('')
+  for (const gate of outcome.gates) output.out(renderGate(output, gate))
+  output.out('')
+  const verdict = outcome.verdict ?? 'hold'
+  output.out(
+    `${paint(output, VERDICT_COLOURS[verdict], paint(output, 'bold', verdict.toUpperCase()))}  ${outcome.summary.replace(/^\w+: /, '')}`,
+  )
+  output.out(paint(output, 'gray', `rehearsal ${outcome.id} · rehearse show ${outcome.id}`))
+  return outcome.exitCode
+}
+
+function renderGate(output: Output, gate: GateOutcome): string {
+  const colour = gate.status === 'pass' ? 'green' : gate.status === 'fail' ? 'red' : 'yellow'
+  const lines = [`${paint(output, colour, gate.status.toUpperCase().padEnd(7))} ${paint(output, 'bold', gate.kind)}`]
+  for (const reason of gate.reasons) lines.push(`        ${reason}`)
+  return lines.join('\n')
+}

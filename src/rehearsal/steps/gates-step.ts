@@ -1,0 +1,37 @@
+/**
+ * @module rehearsal/steps/gates-step
+ * Evaluates every gate of the spec's `gates:` list against the evidence the run gathered.
+ */
+
+import type { GateContext, GateOutcome } from '../../gates/gate.ts'
+import { CRITICAL_GATES, gateOf } from '../../gates/gate-registry.ts'
+import type { Step } from '../step.ts'
+
+export const gatesStep: Step = {
+  name: 'gates',
+  async run(ctx, signal) {
+    const approvals = await ctx.store.listApprovals(ctx.rehearsalId)
+    const gateContext: GateContext = {
+      rehearsalId: ctx.rehearsalId,
+      dir: ctx.loaded.dir,
+      ...(ctx.state.smoke ? { smoke: ctx.state.smoke } : {}),
+      approvals,
+      evidence: ctx.state.evidence,
+    }
+    const outcomes: GateOutcome[] = []
+    for (const entry of ctx.spec.gates) {
+      const kind = typeof entry === 'string' ? entry : entry.kind
+      const gate = gateOf(kind)
+      const result = gate
+        ? await gate.evaluate(gateContext, signal)
+        : {
+            status: 'fail' as const,
+            reasons: [`the ${kind} gate has no evidence: this version of Rehearse does not gather it yet`],
+          }
+      const outcome: GateOutcome = { kind, critical: CRITICAL_GATES.has(kind), ...result }
+      outcomes.push(outcome)
+      ctx.events.emit('gate.evaluated', outcome)
+    }
+    ctx.state.gates = outcomes
+  },
+}

@@ -18,29 +18,34 @@ export function tempProject(spec: string): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-/** Every pid the driver recorded for the project's environments. */
-export function recordedPids(dir: string): number[] {
+/** Every process the driver recorded for the project's environments, as pid and start time. */
+export function recordedPids(dir: string): Array<{ pid: number; startTime: string }> {
   const envs = join(dir, '.rehearse', 'envs')
-  const pids: number[] = []
+  const found: Array<{ pid: number; startTime: string }> = []
   let names: string[] = []
   try {
     names = readdirSync(envs)
   } catch {
-    return pids
+    return found
   }
   for (const name of names) {
     for (const file of readdirSync(join(envs, name)).filter((f) => f.endsWith('.json'))) {
-      const text = readFileSync(join(envs, name, file), 'utf8')
-      for (const m of text.matchAll(/"pid"\s*:\s*(\d+)/g)) pids.push(Number(m[1]))
+      const record = JSON.parse(readFileSync(join(envs, name, file), 'utf8')) as {
+        instances?: Array<{ pid?: number; startTime?: string }>
+      }
+      for (const i of record.instances ?? []) if (i.pid && i.startTime) found.push({ pid: i.pid, startTime: i.startTime })
     }
   }
-  return pids
+  return found
 }
 
-export function alive(pid: number): boolean {
+/** Whether that very process (not a later one that reused its pid) is still running. */
+export function alive(process: { pid: number; startTime: string }): boolean {
   try {
-    process.kill(pid, 0)
-    return true
+    const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8')
+    // Field 22 (starttime) comes after the command name in parentheses, which may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return fields[19] === process.startTime && fields[0] !== 'Z'
   } catch {
     return false
   }

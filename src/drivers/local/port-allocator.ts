@@ -1,8 +1,10 @@
 /**
  * @module drivers/local/port-allocator
  * Decides where each instance listens before any starts: `auto` gets a free port on 127.0.0.1
- * from the kernel (bind port 0, read it, release it), a fixed port is checked by binding it.
+ * below the kernel's ephemeral range (bound once to check it is free, then released), a fixed port is
+ * checked by binding it.
  */
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { RehearseError, throwIfAborted } from '../../core/errors.ts'
 import type { Address } from '../driver.ts'
@@ -81,8 +83,36 @@ export async function assertPortFree(host: string, port: number, instance: strin
   }
 }
 
+/**
+ * A free port from below the kernel's ephemeral range. Port 0 would hand out an ephemeral port,
+ * and until the service binds it any outgoing connection on the machine may take that same port
+ * as its local end (a real race on a busy machine: the service then fails with EADDRINUSE).
+ * Ports under the ephemeral range are only ever taken by explicit binds.
+ */
 async function freePort(host: string): Promise<number> {
+  const [low] = ephemeralRange()
+  const top = low - 1
+  const bottom = Math.max(10_000, top - 15_000)
+  for (let tries = 0; top > bottom && tries < 20; tries++) {
+    const candidate = bottom + Math.floor(Math.random() * (top - bottom))
+    try {
+      return await bind(host, candidate)
+    } catch {
+      // taken: try another
+    }
+  }
   return bind(host, 0)
+}
+
+/** The kernel's ephemeral port range (Linux; IANA's 49152–65535 elsewhere). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+    if (low && high) return [low, high]
+  } catch {
+    // not Linux
+  }
+  return [49_152, 65_535]
 }
 
 /** Listens on host:port, reads the port the kernel chose, closes. */

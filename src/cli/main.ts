@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander'
 import { RehearseError } from '../core/errors.ts'
 import { registerEnvironmentCommands } from './commands/environment.ts'
 import { registerHistoryCommands } from './commands/history.ts'
+import { registerReportCommands } from './commands/report.ts'
 import { registerRunCommands } from './commands/run.ts'
 import { registerSpecCommands } from './commands/spec.ts'
 import { createOutput, type Output, printError } from './output.ts'
@@ -73,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   registerEnvironmentCommands(program, context, setExit)
   registerRunCommands(program, context, setExit)
   registerHistoryCommands(program, context, setExit)
+  registerReportCommands(program, context, setExit)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

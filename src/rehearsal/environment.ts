@@ -88,7 +88,10 @@ export async function downEnvironments(driver: EnvironmentDriver, cwd: string, i
   return handles.map((h) => h.id)
 }
 
-/** The newest environment that runs `service` (an instance name, or a service name of any version). */
+/**
+ * Log lines of the newest environment (or the one named). `service` may be an instance
+ * (`api@candidate`) or a service name, which means every instance of it (both versions).
+ */
 export async function environmentLogs(
   driver: EnvironmentDriver,
   cwd: string,
@@ -101,9 +104,18 @@ export async function environmentLogs(
       hint: 'Start one with `rehearse up` or `rehearse run`.',
     })
   }
-  return driver.logs(handle, options.service, {
+  const logOptions = {
     ...(options.follow !== undefined ? { follow: options.follow } : {}),
     ...(options.tail !== undefined ? { tail: options.tail } : {}),
     signal: options.signal,
-  })
+  }
+  const service = options.service
+  if (service === undefined) return driver.logs(handle, undefined, logOptions)
+  const names = (await driver.status(handle)).map((s) => s.instance)
+  const versions = names.filter((n) => n.startsWith(`${service}@`))
+  if (names.includes(service) || versions.length === 0) return driver.logs(handle, service, logOptions)
+  const lines = driver.logs(handle, undefined, logOptions)
+  return (async function* () {
+    for await (const line of lines) if (versions.includes(line.instance)) yield line
+  })()
 }

@@ -8,14 +8,78 @@ import type { AnalysisSpec, SloSpec } from '../analysis/analysis-schema.ts'
 import { toCanaryConfig, toSloObjective } from '../analysis/analysis-schema.ts'
 import { availabilitySli } from '../analysis/sli.ts'
 import type { CanaryConfig, CanaryData, CanaryMetricConfig, Sli, SliPoint, SloObjective } from '../analysis/types.ts'
-import { histogramValueCounts } from '../telemetry/latency-histogram.ts'
+import { expandValueCounts, histogramValueCounts } from '../telemetry/latency-histogram.ts'
 import type { SampleAggregator } from '../telemetry/sample-aggregator.ts'
 
 export type Window = { fromMs: number; toMs: number }
 
+/**
+ * Where the canary's numbers come from: the live aggregator (during and right after the traffic)
+ * or the `telemetry.distribution` events of a stored rehearsal (`rehearse rejudge`).
+ */
+export type CanarySource = {
+  routes(target: string): string[]
+  /** Latency values (ms, at most `max`), requests and errors of a target, overall or one route. */
+  side(target: string, route: string | undefined, max: number): { values: number[]; requests: number; errors: number }
+}
+
+/** A source over the aggregator, limited to the judged window. */
+export function aggregatorSource(aggregator: SampleAggregator, window: Window): CanarySource {
+  return {
+    routes: (target) => aggregator.routes(target),
+    side: (target, route, max) => {
+      const d = aggregator.distribution(target, { ...(route ? { route } : {}), ...window })
+      return { values: max > 0 ? Array.from(d.expand(max)) : [], requests: d.requests, errors: d.errors }
+    },
+  }
+}
+
+/** The payload of a `telemetry.distribution` event. */
+export type DistributionEvent = {
+  target: string
+  route: string | null
+  unit: 'ms'
+  requests: number
+  errors: number
+  values: number[]
+  counts: number[]
+}
+
+/** A source over the distributions a rehearsal recorded. */
+export function recordedSource(distributions: DistributionEvent[]): CanarySource {
+  const find = (target: string, route: string | undefined) =>
+    distributions.find((d) => d.target === target && d.route === (route ?? null))
+  return {
+    routes: (target) => distributions.filter((d) => d.target === target && d.route !== null).map((d) => d.route!),
+    side: (target, route, max) => {
+      const d = find(target, route)
+      if (!d) return { values: [], requests: 0, errors: 0 }
+      const counts = {
+        values: Float64Array.from(d.values),
+        counts: Float64Array.from(d.counts),
+        total: d.counts.reduce((a, b) => a + b, 0),
+      }
+      return {
+        values: max > 0 ? Array.from(expandValueCounts(counts, max)) : [],
+        requests: d.requests,
+        errors: d.errors,
+      }
+    },
+  }
+}
+
 /** What the judge looks at when the spec names no metrics: latency, and errors as critical. */
 export const DEFAULT_METRICS: AnalysisSpec['metrics'] = [
-  { name: 'latency', kind: 'latency', direction: 'increase', tolerance: 0.1, critical: false, muted: false, weight: 1, scope: 'both' },
+  {
+    name: 'latency',
+    kind: 'latency',
+    direction: 'increase',
+    tolerance: 0.1,
+    critical: false,
+    muted: false,
+    weight: 1,
+    scope: 'both',
+  },
   { name: 'errors', kind: 'rate', direction: 'increase', critical: true, muted: false, weight: 1, scope: 'both' },
 ]
 
@@ -29,8 +93,7 @@ const MAX_VALUES = 20_000
  */
 export function canaryInputs(
   analysis: AnalysisSpec | undefined,
-  aggregator: SampleAggregator,
-  window: Window,
+  source: CanarySource,
   final: boolean,
 ): { config: CanaryConfig; data: CanaryData; breakdown: string[] } {
   const spec: AnalysisSpec = analysis ?? {
@@ -42,7 +105,7 @@ export function canaryInputs(
     seed: 1,
   }
   const base = toCanaryConfig({ ...spec, metrics: spec.metrics.length ? spec.metrics : DEFAULT_METRICS })
-  const routes = aggregator.routes('baseline').filter((r) => aggregator.routes('candidate').includes(r))
+  const routes = source.routes('baseline').filter((r) => source.routes('candidate').includes(r))
   const metrics: CanaryMetricConfig[] = []
   const breakdown: string[] = []
   const data: Record<string, CanaryData['metrics'][string]> = {}
@@ -61,13 +124,13 @@ export function canaryInputs(
       if (route && !declared.route) breakdown.push(name)
       if (declared.query) continue // a provider metric: no data measured here, so it is judged "no data"
       const side = (target: string) => {
-        const d = aggregator.distribution(target, { ...(route ? { route } : {}), ...window })
-        return kind === 'rate' ? { events: d.errors, trials: d.requests } : Array.from(d.expand(MAX_VALUES))
+        const d = source.side(target, route, MAX_VALUES)
+        return kind === 'rate' ? { events: d.errors, trials: d.requests } : d.values
       }
       data[name] = { baseline: side('baseline'), candidate: side('candidate') }
     }
   })
-  const totals = (target: string) => aggregator.distribution(target, window).requests
+  const totals = (target: string) => source.side(target, undefined, 0).requests
   return {
     config: { ...base, metrics },
     data: { metrics: data, traffic: { baseline: totals('baseline'), candidate: totals('candidate') }, final },

@@ -33,7 +33,8 @@ export function recordedPids(dir: string): Array<{ pid: number; startTime: strin
       const record = JSON.parse(readFileSync(join(envs, name, file), 'utf8')) as {
         instances?: Array<{ pid?: number; startTime?: string }>
       }
-      for (const i of record.instances ?? []) if (i.pid && i.startTime) found.push({ pid: i.pid, startTime: i.startTime })
+      for (const i of record.instances ?? [])
+        if (i.pid && i.startTime) found.push({ pid: i.pid, startTime: i.startTime })
     }
   }
   return found

@@ -98,7 +98,10 @@ export function registerEnvironmentCommands(
         try {
           for await (const line of lines) {
             if (ctx.output.json) ctx.output.out(JSON.stringify(line))
-            else ctx.output.out(service ? line.line : `${paint(ctx.output, 'cyan', line.instance)} ${line.line}`)
+            else
+              ctx.output.out(
+                service === line.instance ? line.line : `${paint(ctx.output, 'cyan', line.instance)} ${line.line}`,
+              )
           }
         } catch (error) {
           if (!ctx.signal.aborted) throw error

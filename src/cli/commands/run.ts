@@ -2,8 +2,10 @@
  * @module cli/commands/run
  * `rehearse run` and `rehearse resume`: one rehearsal, live progress, the verdict and its reasons.
  */
+import { relative, resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { GateOutcome } from '../../gates/gate.ts'
+import { defaultReportPath, writeJunit, writeReport } from '../../rehearsal/report/build-report.ts'
 import { resumeRehearsal } from '../../rehearsal/resume-rehearsal.ts'
 import { type RehearsalOutcome, runRehearsal } from '../../rehearsal/run-rehearsal.ts'
 import { openRuntime } from '../../rehearsal/runtime.ts'
@@ -19,7 +21,9 @@ export function registerRunCommands(
   program
     .command('run')
     .description('run one rehearsal: environment up, smoke, traffic, analysis, gates, verdict')
-    .action(async (_opts, command: Command) => {
+    .option('--junit <file>', 'write the gates, metrics and SLOs as JUnit XML (for CI test reports)')
+    .option('--report', 'write the HTML report to .rehearse/reports/<id>.html')
+    .action(async (opts: { junit?: string; report?: boolean }, command: Command) => {
       const ctx = context(command)
       const runtime = await openRuntime(ctx.cwd)
       const progress = createProgress(ctx.output)
@@ -35,6 +39,11 @@ export function registerRunCommands(
         })
         progress.stop()
         setExit(renderOutcome(ctx.output, outcome))
+        if (opts.junit) await writeJunit(runtime.store, outcome.id, resolve(ctx.cwd, opts.junit))
+        if (opts.report) {
+          const file = (await writeReport(runtime.store, outcome.id, defaultReportPath(ctx.cwd, outcome.id))).file
+          if (!ctx.output.json) ctx.output.out(`report: ${relative(process.cwd(), file) || file}`)
+        }
       } finally {
         progress.stop()
         await runtime.close()
@@ -108,7 +117,9 @@ export function renderOutcome(output: Output, outcome: RehearsalOutcome): number
   output.out(
     `${paint(output, VERDICT_COLOURS[verdict], paint(output, 'bold', verdict.toUpperCase()))}  ${outcome.summary.replace(/^\w+: /, '')}`,
   )
-  output.out(paint(output, 'gray', `rehearsal ${outcome.id} · rehearse show ${outcome.id}`))
+  output.out(
+    paint(output, 'gray', `rehearsal ${outcome.id} · rehearse show ${outcome.id} · rehearse report ${outcome.id}`),
+  )
   return outcome.exitCode
 }
 

@@ -14,7 +14,7 @@ import type { LoadPhase } from '../../traffic/load/load-plan.ts'
 import { runLoad } from '../../traffic/load/run-load.ts'
 import type { FaultRule } from '../../traffic/proxy/proxy.ts'
 import { trafficToLoadPlan } from '../../traffic/traffic-schema.ts'
-import { canaryInputs } from '../evidence.ts'
+import { aggregatorSource, canaryInputs } from '../evidence.ts'
 import type { Step, StepContext } from '../step.ts'
 
 /** Phases with these names prepare the services (caches, JIT) and are not judged. */
@@ -76,7 +76,11 @@ export const trafficStep: Step = {
       if (!sequential || judgedFrom === undefined || Date.now() < nextLook) return
       nextLook = Date.now() + LOOK_EVERY_MS
       look++
-      const inputs = canaryInputs(ctx.spec.analysis, telemetry.load, { fromMs: judgedFrom, toMs: Date.now() }, false)
+      const inputs = canaryInputs(
+        ctx.spec.analysis,
+        aggregatorSource(telemetry.load, { fromMs: judgedFrom, toMs: Date.now() }),
+        false,
+      )
       judgement = judgeCanary(inputs.config, inputs.data, judgement?.state)
       ctx.events.emit('analysis.look', {
         look,

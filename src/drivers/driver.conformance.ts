@@ -2,7 +2,7 @@
  * @module drivers/driver.conformance
  * The behaviour every EnvironmentDriver must show, as one vitest suite (as Hono runs one suite
  * over every router): `describeDriverConformance('local', () => new RuntimeDriver(createLocalDriver()))`.
- * The services are small real Node programs (fixtures/service.mjs); every test takes down what it
+ * The services are small real Node programs (testing/service.mjs); every test takes down what it
  * brought up, also when it fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -18,7 +18,7 @@ import {
   planEnvironment,
   processAlive,
   type TestService,
-} from './fixtures/driver-harness.ts'
+} from './testing/driver-harness.ts'
 
 const SLOW = 60_000
 

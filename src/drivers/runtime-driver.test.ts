@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { EnvironmentHandle, EnvironmentPlan } from './driver.ts'
-import { EventRecorder, handleFor, planEnvironment, processAlive } from './fixtures/driver-harness.ts'
 import { createLocalDriver } from './local/local-driver.ts'
 import { RuntimeDriver } from './runtime-driver.ts'
+import { EventRecorder, handleFor, planEnvironment, processAlive } from './testing/driver-harness.ts'
 
 describe('RuntimeDriver', () => {
   let root: string

@@ -16,6 +16,7 @@ import type {
   LogLine,
   ServiceStatus,
 } from '../drivers/driver.ts'
+import { environmentStateDir } from '../drivers/state-layout.ts'
 import { planInstances, resolvePlan } from './plan-environment.ts'
 import { loadRehearsalSpec } from './rehearsal-spec.ts'
 import { prepareVersionRoots } from './version-roots.ts'
@@ -38,7 +39,7 @@ export async function upEnvironment(options: {
   const plan = await resolvePlan(loaded.spec, instances, {
     driver: options.driver,
     id,
-    stateDir: join(stateRoot, 'envs', id),
+    stateDir: environmentStateDir(stateRoot, id),
     signal: options.signal,
     labels: roots.labels,
   })

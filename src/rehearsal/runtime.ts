@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { createLogger, type Logger } from '../core/logger.ts'
 import type { EnvironmentDriver } from '../drivers/driver.ts'
 import { createLocalDriver } from '../drivers/local/local-driver.ts'
+import { RuntimeDriver } from '../drivers/runtime-driver.ts'
 import { openStore } from '../store/open-store.ts'
 import type { Store } from '../store/store.ts'
 import { stateRootOf } from './environment.ts'
@@ -16,7 +17,8 @@ export type Runtime = { store: Store; driver: EnvironmentDriver; logger: Logger;
 
 /** The driver alone (environment commands need no store). */
 export function openDriver(cwd: string, logger: Logger = runtimeLogger(cwd)): EnvironmentDriver {
-  return createLocalDriver({ logger })
+  // Every driver runs behind the one wrapper that owns the lifecycle guards (CONVENTIONS.md).
+  return new RuntimeDriver(createLocalDriver({ logger }), { logger })
 }
 
 /** A logger writing JSON lines to `.rehearse/rehearse.log` (never to the terminal). */

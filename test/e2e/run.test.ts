@@ -115,6 +115,30 @@ describe('rehearse run (the spine, smoke gate only)', () => {
     expect(r.stderr).toContain('backend')
   })
 
+  it('tears everything down on Ctrl-C, exits 3 and records the run as interrupted', async () => {
+    const spec = twoServices('', '{ SLOW_PATH: /slow }').replace(
+      '  - GET /upstream -> 200',
+      '  - { request: GET /slow, status: 200, timeout: 60s }',
+    )
+    const dir = project(spec)
+    let interrupted = false
+    const r = await runCli(['run', '-C', dir], {
+      onOutput: (text, child) => {
+        if (!interrupted && /✓ deploy/.test(text)) {
+          interrupted = true
+          child.kill('SIGINT')
+        }
+      },
+    })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('error[INTERRUPTED]')
+    expect(r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/)
+    expect(recordedPids(dir).length).toBeGreaterThan(0)
+    expect(recordedPids(dir).filter(alive)).toEqual([])
+    const history = await runCli(['history', '--json', '-C', dir])
+    expect(JSON.parse(history.stdout)[0]).toMatchObject({ status: 'interrupted', exitCode: 3 })
+  })
+
   it('leaves no process alive after `rehearse down` when the run itself was killed with SIGKILL', async () => {
     const marker = `marker-${process.pid}-${Date.now()}`
     const spec = twoServices('', `{ SLOW_PATH: /slow, MARKER: ${marker} }`)

@@ -21,7 +21,9 @@ export function environmentStatus(stateDir: string, id: string): ServiceStatus[]
   const dir = resolve(stateDir)
   let record = requireRecords(dir, id)
   const changes = discoverEnded(record)
-  if (changes.size > 0 && !ownerAlive(record)) {
+  // While a `down` runs, it records the outcome itself.
+  const settled = record.state === 'up' || record.state === 'starting'
+  if (changes.size > 0 && settled && !ownerAlive(record)) {
     // Re-checked under the lock: another process may have recorded something meanwhile.
     record =
       updateRecords(dir, (r) => {
@@ -34,7 +36,7 @@ export function environmentStatus(stateDir: string, id: string): ServiceStatus[]
         }
       }) ?? record
   } else if (changes.size > 0) {
-    // The owner lives and will record the exit code itself; report what is true now.
+    // The owner lives and will record the exit code itself (or a `down` is under way): report what is true now.
     for (const instance of record.instances) {
       const state = changes.get(instance.instance)
       if (state) instance.state = state
@@ -55,7 +57,8 @@ function discoverEnded(record: EnvironmentRecord): Map<string, ServiceState> {
       continue
     }
     if (isSameLiveProcess(instance.pid, instance.startTime)) continue
-    ended.set(instance.instance, instance.state === 'healthy' ? 'crashed' : 'exited')
+    if (record.state === 'stopping') ended.set(instance.instance, 'stopped')
+    else ended.set(instance.instance, instance.state === 'healthy' ? 'crashed' : 'exited')
   }
   return ended
 }

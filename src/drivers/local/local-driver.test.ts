@@ -8,6 +8,8 @@ import { RehearseError } from '../../core/errors.ts'
 import { newId } from '../../core/ids.ts'
 import { describeDriverConformance } from '../driver.conformance.ts'
 import type { EnvironmentDriver, EnvironmentHandle, EnvironmentPlan } from '../driver.ts'
+import { RuntimeDriver } from '../runtime-driver.ts'
+import { environmentStateDir } from '../state-layout.ts'
 import {
   EventRecorder,
   eventually,
@@ -18,9 +20,7 @@ import {
   planEnvironment,
   processAlive,
   type TestService,
-} from '../fixtures/driver-harness.ts'
-import { RuntimeDriver } from '../runtime-driver.ts'
-import { environmentStateDir } from '../state-layout.ts'
+} from '../testing/driver-harness.ts'
 import { createLocalDriver } from './local-driver.ts'
 import { hasEnvironmentEntry, isLiveState, listPids, readProcStat, readStartTime } from './proc-fs.ts'
 import { type EnvironmentRecord, readRecords, writeRecords } from './process-records.ts'
@@ -160,7 +160,15 @@ describe('local driver', () => {
   })
 
   it('stops grandchildren with their service, also those that left its process group', async () => {
-    const { plan, handle } = await up([{ instance: 'forker', env: { SPAWN_GRANDCHILD: '1', SPAWN_ESCAPEE: '1' } }])
+    // The grandchild has no REHEARSE_ENV_ID and outlives SIGTERM: only its process group ties it
+    // to the service, whose leader exits (and is reaped) at once.
+    const { plan, handle } = await up([
+      {
+        instance: 'forker',
+        env: { SPAWN_GRANDCHILD: '1', GRANDCHILD_IGNORES_SIGTERM: '1', SPAWN_ESCAPEE: '1' },
+        stopGraceMs: 1_000,
+      },
+    ])
     const [grandchild] = pidsPrinted(plan.stateDir, 'forker', 'grandchild')
     const [escapee] = pidsPrinted(plan.stateDir, 'forker', 'escapee')
     expect(grandchild, 'grandchild pid').toBeDefined()

@@ -13,8 +13,8 @@ import type { Address } from '../driver.ts'
 export const LOCAL_HOST = '127.0.0.1'
 
 /**
- * Ports handed out for `auto` recently, by this process. The kernel may hand the same ephemeral
- * port to two binds in a row once the first is released; remembering them for a while keeps two
+ * Ports handed out for `auto` recently, by this process. A port is released right after it was
+ * checked, so the next check may find it free again; remembering them for a while keeps two
  * environments planned by one process from colliding before either has started.
  */
 const recent = new Map<number, number>()

@@ -7,7 +7,14 @@
  * are found by the marker variable every service is started with.
  */
 import type { Logger } from '../../core/logger.ts'
-import { hasEnvironmentEntry, liveGroupMembers, liveProcessesWithEntry, readProcStat } from './proc-fs.ts'
+import {
+  hasEnvironmentEntry,
+  isSameLiveProcess,
+  liveGroupMembers,
+  liveProcessesWithEntry,
+  readProcStat,
+  readStartTime,
+} from './proc-fs.ts'
 
 /** The variable every service of an environment is started with: `REHEARSE_ENV_ID=<id>`. */
 export const ENV_MARKER = 'REHEARSE_ENV_ID'
@@ -56,11 +63,12 @@ export function stopGroup(group: RecordedGroup, marker: string, graceMs: number,
  * group (setsid, a double fork) and any started in the instant between a spawn and its record.
  */
 export function sweepMarked(marker: string, graceMs: number, logger: Logger): Promise<boolean> {
+  const marked = tracker(() => liveProcessesWithEntry(marker))
   const target: Target = {
     signal: (signal) => {
-      for (const pid of liveProcessesWithEntry(marker)) kill(pid, signal)
+      for (const pid of marked.scan()) kill(pid, signal)
     },
-    alive: () => liveProcessesWithEntry(marker).length > 0,
+    alive: () => marked.scan().length > 0,
   }
   return terminate(target, graceMs, logger, `processes with ${marker}`)
 }
@@ -68,10 +76,10 @@ export function sweepMarked(marker: string, graceMs: number, logger: Logger): Pr
 /**
  * The group as a signal target. While its leader is the recorded process (same start time, even
  * if it already ended and awaits reaping) the group id cannot have been reused: the whole group
- * is signalled at once. If the pid now belongs to another program, none of our processes can be
- * left in that group (Linux does not hand out a number still used as a group id), so nothing is
- * signalled. If the leader is gone, the members left are signalled one by one, and only those
- * that carry the environment's marker.
+ * is signalled at once, and every member seen is remembered as ours. If the pid now belongs to
+ * another program, nothing in that group is ours any more (Linux does not hand out a number
+ * still used as a group id). If the leader is gone (a parent reaps it as soon as it exits), the
+ * members left are signalled one by one: those remembered, and those carrying the marker.
  */
 function groupTarget(group: RecordedGroup, marker: string): Target {
   const leader = (): 'ours' | 'reused' | 'gone' => {
@@ -79,28 +87,43 @@ function groupTarget(group: RecordedGroup, marker: string): Target {
     if (!stat) return 'gone'
     return stat.startTime === group.startTime ? 'ours' : 'reused'
   }
-  const members = (): number[] => liveGroupMembers(group.pid).map((member) => member.pid)
+  const members = tracker(() => {
+    const live = liveGroupMembers(group.pid).map((member) => member.pid)
+    return leader() === 'ours' ? live : live.filter((pid) => hasEnvironmentEntry(pid, marker))
+  })
   return {
     signal: (signal) => {
       const state = leader()
-      if (state === 'ours') kill(-group.pid, signal)
-      else if (state === 'gone') for (const pid of members()) if (hasEnvironmentEntry(pid, marker)) kill(pid, signal)
+      if (state === 'ours') {
+        members.scan()
+        kill(-group.pid, signal)
+        // Members that moved to a group of their own since they were seen.
+        for (const pid of members.live()) if (readProcStat(pid)?.pgrp !== group.pid) kill(pid, signal)
+      } else {
+        for (const pid of state === 'gone' ? members.scan() : members.live()) kill(pid, signal)
+      }
     },
-    alive: () => {
-      const state = leader()
-      if (state === 'reused' || !groupExists(group.pid)) return false
-      const live = members()
-      return state === 'ours' ? live.length > 0 : live.some((pid) => hasEnvironmentEntry(pid, marker))
-    },
+    alive: () => (leader() === 'reused' ? members.live() : members.scan()).length > 0,
   }
 }
 
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+/**
+ * Remembers every process `find` returned (pid and start time) and counts it as alive until it
+ * has ended. A process that is exiting no longer shows its environment, so `find` alone would
+ * report it gone a moment before it is.
+ */
+function tracker(find: () => number[]): { scan(): number[]; live(): number[] } {
+  const seen = new Map<number, string>()
+  const live = (): number[] => [...seen].filter(([pid, start]) => isSameLiveProcess(pid, start)).map(([pid]) => pid)
+  return {
+    scan: () => {
+      for (const pid of find()) {
+        const start = readStartTime(pid)
+        if (start !== undefined) seen.set(pid, start)
+      }
+      return live()
+    },
+    live,
   }
 }
 

@@ -2,7 +2,7 @@
  * @module rehearsal/steps/provision-step
  * Decides what runs where: the instances of both versions and their addresses.
  */
-import { join } from 'node:path'
+import { environmentStateDir } from '../../drivers/state-layout.ts'
 import { planInstances, resolvePlan } from '../plan-environment.ts'
 import type { Step } from '../step.ts'
 import { prepareVersionRoots } from '../version-roots.ts'
@@ -19,7 +19,7 @@ export const provisionStep: Step = {
     const plan = await resolvePlan(ctx.spec, instances, {
       driver: ctx.driver,
       id: ctx.rehearsalId,
-      stateDir: join(ctx.stateRoot, 'envs', ctx.rehearsalId),
+      stateDir: environmentStateDir(ctx.stateRoot, ctx.rehearsalId),
       signal,
       labels: roots.labels,
       proxies: ctx.spec.traffic !== undefined,

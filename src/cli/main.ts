@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander'
 import { RehearseError } from '../core/errors.ts'
 import { registerEnvironmentCommands } from './commands/environment.ts'
 import { registerHistoryCommands } from './commands/history.ts'
+import { registerLoadCommands } from './commands/load.ts'
 import { registerReportCommands } from './commands/report.ts'
 import { registerRunCommands } from './commands/run.ts'
 import { registerSpecCommands } from './commands/spec.ts'
@@ -75,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRunCommands(program, context, setExit)
   registerHistoryCommands(program, context, setExit)
   registerReportCommands(program, context, setExit)
+  registerLoadCommands(program, context, setExit)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

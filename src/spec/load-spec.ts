@@ -143,6 +143,43 @@ export function parseSpecText<S extends z.ZodType<BaseSpec>>(
   }
 }
 
+/**
+ * Parses a YAML file other than the spec (a scenario file, say) against a schema, with the same
+ * errors: file, line, column, the path in the document and the nearest valid key. `root` picks a
+ * sub-document (`['traffic']`); paths in errors keep it.
+ */
+export function parseYamlWithSchema<S extends z.ZodType>(
+  text: string,
+  options: { schema: S; file: string; root?: string[] },
+): z.output<S> {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
+  const syntax = doc.errors[0]
+  if (syntax) {
+    const pos = lines.linePos(syntax.pos[0])
+    throw new RehearseError('SPEC_YAML', `Invalid YAML: ${syntax.message.split('\n')[0]}`, {
+      location: { file: options.file, line: pos.line, column: pos.col },
+      hint: 'Check indentation, colons and quotes at that line.',
+    })
+  }
+  const root = options.root ?? []
+  let value: unknown = doc.toJS()
+  for (const key of root) value = (value as Record<string, unknown> | null)?.[key]
+  const parsed = options.schema.safeParse(value)
+  if (parsed.success) return parsed.data
+  throw collect(
+    parsed.error.issues.map((issue) => {
+      const error = issueToError({ ...issue, path: [...root, ...issue.path] } as z.core.$ZodIssue, options.schema, root)
+      const path = error.location?.path?.split('.').map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg)) ?? []
+      const pos = positionOf(doc, lines, path, { key: error.code === 'SPEC_UNKNOWN_KEY' })
+      return new RehearseError(error.code, error.message, {
+        ...(error.hint ? { hint: error.hint } : {}),
+        location: { file: options.file, ...pos, ...(error.location?.path ? { path: error.location.path } : {}) },
+      })
+    }),
+  )
+}
+
 /** The first problem, carrying every problem in `details.problems` for the CLI to list. */
 function collect(errors: RehearseError[]): RehearseError {
   const first = errors[0]!
@@ -156,7 +193,7 @@ function collect(errors: RehearseError[]): RehearseError {
 
 const schemaCache = new WeakMap<object, ReturnType<typeof toJsonSchema>>()
 
-function issueToError(issue: z.core.$ZodIssue, schema: z.ZodType): RehearseError {
+function issueToError(issue: z.core.$ZodIssue, schema: z.ZodType, root: string[] = []): RehearseError {
   const path = issue.path.map(String)
   const at = path.join('.')
   if (issue.code === 'unrecognized_keys') {
@@ -165,7 +202,7 @@ function issueToError(issue: z.core.$ZodIssue, schema: z.ZodType): RehearseError
       json = toJsonSchema(schema)
       schemaCache.set(schema, json)
     }
-    const valid = keysAt(json, issue.path as Array<string | number>).filter((k) => k !== '$schema')
+    const valid = keysAt(json, issue.path.slice(root.length) as Array<string | number>).filter((k) => k !== '$schema')
     const key = issue.keys[0]!
     const suggestion = nearest(key, valid)
     return new RehearseError('SPEC_UNKNOWN_KEY', `Unknown key "${key}"${at ? ` in ${at}` : ''}.`, {

@@ -8,12 +8,15 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command, CommanderError } from 'commander'
 import { RehearseError } from '../core/errors.ts'
+import { registerApprovalCommands } from './commands/approve.ts'
 import { registerEnvironmentCommands } from './commands/environment.ts'
 import { registerHistoryCommands } from './commands/history.ts'
+import { registerJudgeCommands } from './commands/judge.ts'
 import { registerLoadCommands } from './commands/load.ts'
 import { registerReportCommands } from './commands/report.ts'
 import { registerRunCommands } from './commands/run.ts'
 import { registerSpecCommands } from './commands/spec.ts'
+import { registerStatsCommands } from './commands/stats.ts'
 import { createOutput, type Output, printError } from './output.ts'
 
 /** What every command receives besides its own flags. */
@@ -75,6 +78,9 @@ export async function main(argv: string[]): Promise<number> {
   registerEnvironmentCommands(program, context, setExit)
   registerRunCommands(program, context, setExit)
   registerHistoryCommands(program, context, setExit)
+  registerApprovalCommands(program, context, setExit)
+  registerStatsCommands(program, context, setExit)
+  registerJudgeCommands(program, context, setExit)
   registerReportCommands(program, context, setExit)
   registerLoadCommands(program, context, setExit)
 

@@ -82,11 +82,22 @@ export const ERROR_CODES = {
   CAPTURE_FORMAT_UNKNOWN: input,
   CAPTURE_OUTPUT_UNWRITABLE: input,
   CAPTURE_WRITE_FAILED: infra,
+  SHADOW_INVALID_OPTIONS: input,
+  REPLAY_INVALID_OPTIONS: input,
+  REPLAY_EMPTY: input,
+  REPLAY_AUTH_INVALID: input,
+  REPLAY_LOGIN_FAILED: infra,
 
   // --- analysis / gates ---------------------------------------------------------------------
   ANALYSIS_INVALID_CONFIG: input,
   ANALYSIS_DATA_SHAPE: input,
   DIFF_INVALID_PATTERN: input,
+  GATE_APPROVAL_CLOSED: input,
+  ACTION_FAILED: infra,
+  JUDGE_FORMAT: input,
+  JUDGE_BAD_VALUE: input,
+  JUDGE_EMPTY: input,
+  JUDGE_NO_COLUMN: input,
 
   // --- data ---------------------------------------------------------------------------------
   DATA_URL_INVALID: input,

@@ -18,6 +18,7 @@ const UNDECIDED = new Set(['insufficient-evidence', 'no-data'])
 
 export const canaryGate: Gate = {
   kind: 'canary',
+  supportsReplay: true,
   async evaluate(ctx: GateContext): Promise<GateResult> {
     const evidence = ctx.evidence['canary'] as CanaryEvidence | undefined
     if (!evidence) {

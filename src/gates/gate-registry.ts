@@ -1,24 +1,37 @@
 /**
  * @module gates/gate-registry
- * The gate kinds Rehearse knows, by the name used in the spec's `gates:` list.
+ * The gate kinds Rehearse knows, by the name used in the spec's `gates:` list. Kinds that take
+ * options have their schema composed in `gates-schema.ts`.
  */
+import { approvalGate } from './approval-gate.ts'
 import { canaryGate } from './canary-gate.ts'
+import { commandGate } from './command-gate.ts'
 import type { Gate } from './gate.ts'
+import { securityGate } from './security-gate.ts'
 import { sloGate } from './slo-gate.ts'
 import { smokeGate } from './smoke-gate.ts'
+import { testsGate } from './tests-gate.ts'
+import { webhookGate } from './webhook-gate.ts'
 
-const GATES: Record<string, Gate> = {
+// Each gate is typed by its own options; the spec's schema guarantees an entry's options fit its kind.
+const GATES: Record<string, Gate<never>> = {
   smoke: smokeGate,
   canary: canaryGate,
   slo: sloGate,
+  security: securityGate,
+  tests: testsGate,
+  approval: approvalGate,
+  command: commandGate,
+  webhook: webhookGate,
 }
 
 /** Kinds that stop a release when they fail (the rest hold it for a person to look). */
-export const CRITICAL_GATES = new Set(['smoke', 'canary', 'slo', 'pii'])
+export const CRITICAL_GATES = new Set(['smoke', 'canary', 'slo', 'pii', 'security', 'tests'])
 
 /** The kinds a spec may list in `gates:`. */
 export const GATE_KINDS = Object.keys(GATES) as [string, ...string[]]
 
-export function gateOf(kind: string): Gate | undefined {
-  return GATES[kind]
+/** The gate of a kind; its `evaluate` takes the options the kind's entry parsed to. */
+export function gateOf(kind: string): Gate<unknown> | undefined {
+  return GATES[kind] as Gate<unknown> | undefined
 }

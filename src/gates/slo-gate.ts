@@ -12,6 +12,7 @@ type SloEvidence = { judgements: SloJudgement[]; notJudged: string[] }
 
 export const sloGate: Gate = {
   kind: 'slo',
+  supportsReplay: true,
   async evaluate(ctx: GateContext): Promise<GateResult> {
     const evidence = ctx.evidence['slo'] as SloEvidence | undefined
     if (!evidence) return { status: 'fail', reasons: ['no SLO was judged: the rehearsal has no traffic section'] }

@@ -11,6 +11,7 @@ const describe = (r: SmokeResult) =>
 
 export const smokeGate: Gate = {
   kind: 'smoke',
+  supportsReplay: true,
   async evaluate(ctx: GateContext): Promise<GateResult> {
     const results = ctx.smoke
     if (!results) return { status: 'fail', reasons: ['the smoke checks did not run'] }

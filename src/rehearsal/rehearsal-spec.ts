@@ -5,28 +5,28 @@
  */
 import { z } from 'zod'
 import { analysisSchema, slosSchema } from '../analysis/analysis-schema.ts'
-import { GATE_KINDS } from '../gates/gate-registry.ts'
+import { gatesSchema } from '../gates/gates-schema.ts'
 import { type JsonSchema, toJsonSchema } from '../spec/json-schema.ts'
 import { type LoadedSpec, loadSpec } from '../spec/load-spec.ts'
 import { baseSpecShape } from '../spec/spec-schema.ts'
+import { TEMPLATE_NAMESPACES } from '../traffic/template/template-text.ts'
 import { trafficSchema } from '../traffic/traffic-schema.ts'
-
-const gateSchema = z.union([z.enum(GATE_KINDS), z.strictObject({ kind: z.enum(GATE_KINDS) }).loose()], {
-  error: `a gate is one of ${GATE_KINDS.join(', ')}`,
-})
+import { actionSchema } from './actions.ts'
 
 export const rehearsalSpecSchema = z.strictObject({
   ...baseSpecShape,
   traffic: trafficSchema.optional(),
   analysis: analysisSchema.optional(),
   slos: slosSchema.optional(),
-  gates: z.array(gateSchema).default(['smoke']),
+  gates: gatesSchema,
+  promote: actionSchema.optional(),
+  rollback: actionSchema.optional(),
 })
 
 export type RehearsalSpec = z.output<typeof rehearsalSpecSchema>
 
-/** Namespaces of per-request template functions, resolved by the traffic module per request. */
-export const RUNTIME_NAMESPACES = ['rand', 'pick', 'seq', 'uuid', 'now'] as const
+/** Namespaces of per-request template functions (the traffic module's), left alone at load time. */
+export const RUNTIME_NAMESPACES = TEMPLATE_NAMESPACES
 
 /** Loads and validates `rehearse.yaml` (or `file`) against the full schema. */
 export function loadRehearsalSpec(cwd: string, file?: string): LoadedSpec<RehearsalSpec> {

@@ -13,6 +13,7 @@ import type { Verdict } from '../core/types.ts'
 import type { EnvironmentDriver } from '../drivers/driver.ts'
 import type { GateOutcome } from '../gates/gate.ts'
 import type { Store } from '../store/store.ts'
+import { applyVerdictAction } from './actions.ts'
 import { type EventListener, EventLog } from './event-log.ts'
 import { loadRehearsalSpec } from './rehearsal-spec.ts'
 import type { Step, StepContext } from './step.ts'
@@ -152,7 +153,11 @@ export async function runRehearsal(options: RunOptions): Promise<RehearsalOutcom
 
   await noticeCrashes(ctx)
   await teardown(ctx)
-  const outcome = conclude(ctx, failure, options.signal)
+  const outcome = await applyVerdictAction(
+    { rehearsalId: id, project: loaded.spec.name, dir: loaded.dir, spec: loaded.spec, events },
+    conclude(ctx, failure, options.signal),
+    options.signal,
+  )
   events.emit('rehearsal.finished', {
     status: outcome.status,
     verdict: outcome.verdict,

@@ -73,6 +73,13 @@ describe('loadSpec', () => {
     expect(e.message).toContain('port is a number from 1 to 65535 or "auto"')
   })
 
+  it('says a present value has the wrong type, not that it is missing', () => {
+    const e = failure(valid.replace('health: { http: /healthz, timeout: 20s }', 'health: { http: 5 }'))
+    expect(e.location?.path).toBe('services.payments.health.http')
+    expect(e.message).not.toContain('is required')
+    expect(e.message).toContain('expected string, received number')
+  })
+
   it('reports a bad duration', () => {
     const e = failure(valid.replace('timeout: 20s', 'timeout: soon'))
     expect(e.location?.path).toBe('services.payments.health.timeout')

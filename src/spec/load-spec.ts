@@ -214,7 +214,8 @@ function issueToError(issue: z.core.$ZodIssue, schema: z.ZodType, root: string[]
           : 'Remove it; `rehearse schema` prints every key.',
     })
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  // zod 4 leaves `input` out of its issues unless asked; its message says what it received.
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
     return new RehearseError('SPEC_INVALID', `${at || 'The spec'} is required.`, {
       location: { path: at },
       hint: `Add ${path.at(-1) ?? 'it'}: (see \`rehearse schema\`).`,

@@ -99,7 +99,7 @@ export function renderOutcome(output: Output, outcome: RehearsalOutcome): number
     )
     return outcome.exitCode
   }
-  if (outcome.error) {
+  if (outcome.error && outcome.gates.length === 0) {
     printError(output, outcome.error)
     output.err(
       paint(
@@ -120,6 +120,8 @@ export function renderOutcome(output: Output, outcome: RehearsalOutcome): number
   output.out(
     paint(output, 'gray', `rehearsal ${outcome.id} · rehearse show ${outcome.id} · rehearse report ${outcome.id}`),
   )
+  // A verdict was reached, but something after it failed (the promote or rollback action).
+  if (outcome.error) printError(output, outcome.error)
   return outcome.exitCode
 }
 

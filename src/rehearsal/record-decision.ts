@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { RehearseError } from '../core/errors.ts'
 import type { Verdict } from '../core/types.ts'
+import { decideVerdict } from '../gates/decide-verdict.ts'
 import type { ApprovalEvidence, GateOutcome } from '../gates/gate.ts'
 import { interpolateDocument } from '../spec/interpolate.ts'
 import { findSpecFile } from '../spec/load-spec.ts'
@@ -20,7 +21,6 @@ import { EventLog } from './event-log.ts'
 import { isOrphaned } from './history.ts'
 import { RUNTIME_NAMESPACES } from './rehearsal-spec.ts'
 import { gateContextFromEvents, recordedVerdict, replayGates } from './replay-gates.ts'
-import { decideVerdict } from './verdict.ts'
 
 export type DecisionInput = {
   store: Store

@@ -23,7 +23,7 @@ import { gatesStep } from './steps/gates-step.ts'
 import { provisionStep } from './steps/provision-step.ts'
 import { smokeStep } from './steps/smoke-step.ts'
 import { trafficStep } from './steps/traffic-step.ts'
-import { decideVerdict } from './verdict.ts'
+import { decideVerdict } from '../gates/decide-verdict.ts'
 
 export type RunOptions = {
   /** Project directory and optional spec file. */

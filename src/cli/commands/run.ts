@@ -5,6 +5,7 @@
 import { relative, resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { GateOutcome } from '../../gates/gate.ts'
+import { rejudgeRehearsal } from '../../rehearsal/rejudge.ts'
 import { defaultReportPath, writeJunit, writeReport } from '../../rehearsal/report/build-report.ts'
 import { resumeRehearsal } from '../../rehearsal/resume-rehearsal.ts'
 import { type RehearsalOutcome, runRehearsal } from '../../rehearsal/run-rehearsal.ts'
@@ -72,6 +73,36 @@ export function registerRunCommands(
         setExit(renderOutcome(ctx.output, outcome))
       } finally {
         progress.stop()
+        await runtime.close()
+      }
+    })
+
+  program
+    .command('rejudge <id>')
+    .description('judge a stored rehearsal again with the spec as it is now (its events are the evidence)')
+    .action(async (id: string, _opts, command: Command) => {
+      const ctx = context(command)
+      const runtime = await openRuntime(ctx.cwd)
+      try {
+        const outcome = await rejudgeRehearsal({
+          store: runtime.store,
+          cwd: ctx.cwd,
+          file: ctx.file,
+          id,
+          signal: ctx.signal,
+        })
+        const exitCode = renderOutcome(ctx.output, { ...outcome, status: 'finished', verdict: outcome.verdict })
+        if (!ctx.output.json) {
+          ctx.output.out(
+            paint(
+              ctx.output,
+              'gray',
+              `rejudged with the current spec; the recorded verdict was ${outcome.previous ?? 'none'}`,
+            ),
+          )
+        }
+        setExit(exitCode)
+      } finally {
         await runtime.close()
       }
     })

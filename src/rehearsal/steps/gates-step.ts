@@ -5,16 +5,14 @@
  * sends them on).
  */
 
-import type { GateContext, GateOutcome } from '../../gates/gate.ts'
-import { CRITICAL_GATES, gateOf } from '../../gates/gate-registry.ts'
+import { evaluateGates } from '../../gates/evaluate-gates.ts'
 import type { Step } from '../step.ts'
-import { decideVerdict } from '../verdict.ts'
 
 export const gatesStep: Step = {
   name: 'gates',
   async run(ctx, signal) {
     const approvals = await ctx.store.listApprovals(ctx.rehearsalId)
-    const gateContext: GateContext = {
+    const gateContext = {
       rehearsalId: ctx.rehearsalId,
       project: ctx.spec.name,
       dir: ctx.loaded.dir,
@@ -22,24 +20,9 @@ export const gatesStep: Step = {
       approvals,
       evidence: ctx.state.evidence,
     }
-    const outcomes: GateOutcome[] = []
-    for (const { kind, options } of ctx.spec.gates) {
-      const gate = gateOf(kind)
-      const earlier = [...outcomes]
-      const result = gate
-        ? await gate.evaluate(
-            { ...gateContext, earlier, verdictSoFar: earlier.length ? decideVerdict(earlier).verdict : null },
-            options,
-            signal,
-          )
-        : {
-            status: 'fail' as const,
-            reasons: [`the ${kind} gate has no evidence: this version of Rehearse does not gather it yet`],
-          }
-      const outcome: GateOutcome = { kind, critical: CRITICAL_GATES.has(kind), ...result }
-      outcomes.push(outcome)
-      ctx.events.emit('gate.evaluated', outcome)
-    }
+    const outcomes = await evaluateGates(ctx.spec.gates, gateContext, signal, (outcome) =>
+      ctx.events.emit('gate.evaluated', outcome),
+    )
     ctx.state.gates = outcomes
   },
 }

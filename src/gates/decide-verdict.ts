@@ -1,12 +1,12 @@
 /**
- * @module rehearsal/verdict
+ * @module gates/decide-verdict
  * From gate outcomes to the verdict. The rule is strict on purpose: a candidate is promoted only
  * when every gate passes. A failed gate means rollback; a warning or a pending gate (marginal
  * score, insufficient evidence, an approval not given yet) means hold, for a person to look.
  */
 import { EXIT } from '../core/error-codes.ts'
 import type { Verdict } from '../core/types.ts'
-import type { GateOutcome } from '../gates/gate.ts'
+import type { GateOutcome } from './gate.ts'
 
 export type Decision = { verdict: Verdict; exitCode: 0 | 1; summary: string }
 

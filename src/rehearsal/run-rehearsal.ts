@@ -11,6 +11,7 @@ import { newId } from '../core/ids.ts'
 import { type Logger, silentLogger } from '../core/logger.ts'
 import type { Verdict } from '../core/types.ts'
 import type { EnvironmentDriver } from '../drivers/driver.ts'
+import { decideVerdict } from '../gates/decide-verdict.ts'
 import type { GateOutcome } from '../gates/gate.ts'
 import type { Store } from '../store/store.ts'
 import { applyVerdictAction } from './actions.ts'
@@ -23,7 +24,6 @@ import { gatesStep } from './steps/gates-step.ts'
 import { provisionStep } from './steps/provision-step.ts'
 import { smokeStep } from './steps/smoke-step.ts'
 import { trafficStep } from './steps/traffic-step.ts'
-import { decideVerdict } from '../gates/decide-verdict.ts'
 
 export type RunOptions = {
   /** Project directory and optional spec file. */

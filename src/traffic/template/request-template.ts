@@ -171,7 +171,12 @@ export function compileRequestTemplate(spec: RequestTemplateSpec, source: Templa
   // A template without generators is the same request every time: build it once.
   const fixed: ExpandedRequest | undefined =
     path.constant && constantHeaders && (!body || body.constant)
-      ? Object.freeze({ method, path: path.render(undefined as never), headers: fixedHeaders, body: body?.render(undefined as never) })
+      ? Object.freeze({
+          method,
+          path: path.render(undefined as never),
+          headers: fixedHeaders,
+          body: body?.render(undefined as never),
+        })
       : undefined
   return {
     name: spec.name,

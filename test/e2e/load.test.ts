@@ -8,7 +8,10 @@ import { runCli } from './run-cli.ts'
 let server: Server
 let url = ''
 beforeAll(async () => {
-  server = createServer((req, res) => res.end(req.url === '/missing' ? ((res.statusCode = 404), 'no') : 'ok'))
+  server = createServer((req, res) => {
+    if (req.url === '/missing') res.statusCode = 404
+    res.end(req.url === '/missing' ? 'no' : 'ok')
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
 })

@@ -31,7 +31,7 @@ describe('the demo rehearsal', () => {
     expect(history[0]).toMatchObject({ verdict: 'rollback', exitCode: 1 })
 
     // The event log alone is enough to judge it again, with the same verdict.
-    const again = await runCli(['rejudge', (history[0] as unknown as { id: string }).id, '-C', SHOP])
+    const again = await runCli(['rejudge', /rehearsal (r_\w+) ·/.exec(r.stdout)![1]!, '-C', SHOP])
     expect(again.code, again.stderr).toBe(1)
     expect(again.stdout).toContain('ROLLBACK')
     expect(again.stdout).toMatch(/POST \/checkout errors rose/)
@@ -41,8 +41,8 @@ describe('the demo rehearsal', () => {
     const r = await runCli(['run', '-C', SHOP, '--file', 'rehearse.aa.yaml'], { timeoutMs: 230_000 })
     expect(r.stdout).toContain('PROMOTE')
     expect(r.code, r.stdout).toBe(0)
-    const [record] = JSON.parse((await runCli(['history', '--json', '-C', SHOP])).stdout) as Array<{ id: string }>
-    const again = await runCli(['rejudge', record!.id, '-C', SHOP, '--file', 'rehearse.aa.yaml'])
+    const id = /rehearsal (r_\w+) ·/.exec(r.stdout)?.[1]
+    const again = await runCli(['rejudge', id!, '-C', SHOP, '--file', 'rehearse.aa.yaml'])
     expect(again.stdout).toContain('PROMOTE')
     expect(again.code).toBe(0)
   })

@@ -9,6 +9,8 @@ import { resolve } from 'node:path'
 import { Command, CommanderError } from 'commander'
 import { RehearseError } from '../core/errors.ts'
 import { registerApprovalCommands } from './commands/approve.ts'
+import { registerCaptureCommands } from './commands/capture.ts'
+import { registerDataCommands } from './commands/data.ts'
 import { registerEnvironmentCommands } from './commands/environment.ts'
 import { registerHistoryCommands } from './commands/history.ts'
 import { registerJudgeCommands } from './commands/judge.ts'
@@ -83,6 +85,8 @@ export async function main(argv: string[]): Promise<number> {
   registerJudgeCommands(program, context, setExit)
   registerReportCommands(program, context, setExit)
   registerLoadCommands(program, context, setExit)
+  registerCaptureCommands(program, context, setExit)
+  registerDataCommands(program, context, setExit)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

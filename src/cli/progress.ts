@@ -61,6 +61,7 @@ export function createProgress(output: Output): Progress {
         break
       }
       case 'step.skipped':
+        if (current?.step === data['step']) current = undefined
         line(`${paint(output, 'gray', `- ${String(data['step'])} skipped: ${String(data['reason'])}`)}`)
         break
       case 'service.ready':
@@ -101,6 +102,15 @@ export function createProgress(output: Output): Progress {
           ),
         )
         break
+      case 'data.table':
+        if (current) current.detail = `${String(data['table'])} ${String(data['rows'])} rows`
+        if (!live) line(paint(output, 'gray', `    ${String(data['table'])}: ${String(data['rows'])} rows`))
+        break
+      case 'data.synced': {
+        const totals = data['totals'] as { tables: number; rows: number } | undefined
+        line(paint(output, 'gray', `    masked copy: ${totals?.tables} tables, ${totals?.rows} rows`))
+        break
+      }
       case 'traffic.progress':
         if (current) current.detail = String(data['line'] ?? '')
         break

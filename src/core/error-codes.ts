@@ -119,6 +119,8 @@ export const ERROR_CODES = {
   DATA_LOAD_FAILED: infra,
   DATA_PUBLISH_FAILED: infra,
   DATA_MIGRATION_SPAWN_FAILED: infra,
+  DATA_NOT_CONFIGURED: input,
+  DATA_PREPARE_FAILED: infra,
 } as const satisfies Record<string, CodeInfo>
 
 export type ErrorCode = keyof typeof ERROR_CODES

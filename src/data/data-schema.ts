@@ -190,6 +190,16 @@ export const dataSpecSchema = z.strictObject({
   subset: z.record(z.string().min(1), subsetRule).optional(),
   /** Tables copied at the same time. */
   jobs: z.number().int().min(1).max(32).default(2),
+  /**
+   * When the source or the target cannot be reached, a rehearsal skips its data step (its
+   * services get no database) instead of failing. For demos and laptops; leave it off in CI.
+   */
+  optional: z.boolean().default(false),
+  /**
+   * A command run (in the spec's directory) before every plan and sync, once both databases
+   * answer: seeds or restores a demo's own source. Rehearse itself never writes the source.
+   */
+  prepare: z.string().min(1).optional(),
   scan: z
     .strictObject({
       /** Rows read per table by the leak scanner. */

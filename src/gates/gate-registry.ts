@@ -6,7 +6,10 @@
 import { approvalGate } from './approval-gate.ts'
 import { canaryGate } from './canary-gate.ts'
 import { commandGate } from './command-gate.ts'
+import { diffGate } from './diff-gate.ts'
 import type { Gate } from './gate.ts'
+import { migrationGate } from './migration-gate.ts'
+import { piiGate } from './pii-gate.ts'
 import { securityGate } from './security-gate.ts'
 import { sloGate } from './slo-gate.ts'
 import { smokeGate } from './smoke-gate.ts'
@@ -23,10 +26,13 @@ const GATES: Record<string, Gate<never>> = {
   approval: approvalGate,
   command: commandGate,
   webhook: webhookGate,
+  diff: diffGate,
+  pii: piiGate,
+  migration: migrationGate,
 }
 
 /** Kinds that stop a release when they fail (the rest hold it for a person to look). */
-export const CRITICAL_GATES = new Set(['smoke', 'canary', 'slo', 'pii', 'security', 'tests'])
+export const CRITICAL_GATES = new Set(['smoke', 'canary', 'slo', 'pii', 'migration', 'security', 'tests'])
 
 /** The kinds a spec may list in `gates:`. */
 export const GATE_KINDS = Object.keys(GATES) as [string, ...string[]]

@@ -35,6 +35,8 @@ export function planInstances(
   options: { dir: string; versions: readonly VersionName[]; roots?: Partial<Record<VersionName, string>> },
 ): InstanceSpec[] {
   const versioned = new Set(versionedServices(spec))
+  // The three-way response diff needs a second baseline of the service that gets the traffic.
+  const secondBaseline = spec.diff ? (spec.traffic?.target ?? versionedServices(spec)[0]) : undefined
   const instances: InstanceSpec[] = []
   for (const [name, service] of Object.entries(spec.services)) {
     const versions: Array<VersionName | undefined> = versioned.has(name) ? [...options.versions] : [undefined]
@@ -46,7 +48,7 @@ export function planInstances(
       const health = service.health ?? { tcp: true, interval: 100, timeout: 30_000 }
       const command = override?.command ?? service.command
       const image = override?.image ?? service.image
-      instances.push({
+      const planned: InstanceSpec = {
         instance: version ? `${name}@${version}` : name,
         service: name,
         ...(version ? { version } : {}),
@@ -66,7 +68,10 @@ export function planInstances(
         },
         dependsOn: service.dependsOn.map((dep) => (version && versioned.has(dep) ? `${dep}@${version}` : dep)),
         stopGraceMs: service.stopTimeout,
-      })
+      }
+      instances.push(planned)
+      if (version === 'baseline' && name === secondBaseline)
+        instances.push({ ...planned, instance: `${name}@baseline-2`, requestedPort: 'auto' })
     })
   }
   return instances

@@ -5,10 +5,13 @@
  */
 import { z } from 'zod'
 import { analysisSchema, slosSchema } from '../analysis/analysis-schema.ts'
+import { responseDiffSchema } from '../analysis/response-diff-schema.ts'
+import { dataSpecSchema } from '../data/data-schema.ts'
 import { gatesSchema } from '../gates/gates-schema.ts'
 import { type JsonSchema, toJsonSchema } from '../spec/json-schema.ts'
 import { type LoadedSpec, loadSpec } from '../spec/load-spec.ts'
 import { baseSpecShape } from '../spec/spec-schema.ts'
+import { replaySchema } from '../traffic/replay/replay-schema.ts'
 import { TEMPLATE_NAMESPACES } from '../traffic/template/template-text.ts'
 import { trafficSchema } from '../traffic/traffic-schema.ts'
 import { actionSchema } from './actions.ts'
@@ -16,8 +19,11 @@ import { actionSchema } from './actions.ts'
 export const rehearsalSpecSchema = z.strictObject({
   ...baseSpecShape,
   traffic: trafficSchema.optional(),
+  replay: replaySchema.optional(),
+  diff: responseDiffSchema.optional(),
   analysis: analysisSchema.optional(),
   slos: slosSchema.optional(),
+  data: dataSpecSchema.optional(),
   gates: gatesSchema,
   promote: actionSchema.optional(),
   rollback: actionSchema.optional(),

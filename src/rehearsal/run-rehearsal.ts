@@ -19,9 +19,11 @@ import { type EventListener, EventLog } from './event-log.ts'
 import { loadRehearsalSpec } from './rehearsal-spec.ts'
 import type { Step, StepContext } from './step.ts'
 import { analyzeStep } from './steps/analyze-step.ts'
+import { dataStep } from './steps/data-step.ts'
 import { deployStep } from './steps/deploy-step.ts'
 import { gatesStep } from './steps/gates-step.ts'
 import { provisionStep } from './steps/provision-step.ts'
+import { replayStep } from './steps/replay-step.ts'
 import { smokeStep } from './steps/smoke-step.ts'
 import { trafficStep } from './steps/traffic-step.ts'
 
@@ -50,7 +52,16 @@ export type RehearsalOutcome = {
 }
 
 /** The steps of a rehearsal, in order (teardown runs after them whatever happens). */
-export const STEPS: readonly Step[] = [provisionStep, deployStep, smokeStep, trafficStep, analyzeStep, gatesStep]
+export const STEPS: readonly Step[] = [
+  provisionStep,
+  dataStep,
+  deployStep,
+  smokeStep,
+  trafficStep,
+  replayStep,
+  analyzeStep,
+  gatesStep,
+]
 
 export async function runRehearsal(options: RunOptions): Promise<RehearsalOutcome> {
   const loaded = loadRehearsalSpec(options.cwd, options.file)
@@ -123,16 +134,19 @@ export async function runRehearsal(options: RunOptions): Promise<RehearsalOutcom
     })
     try {
       if (signal.aborted) throw abortError(signal)
-      await step.run(ctx, signal)
+      const result = await step.run(ctx, signal)
       if (signal.aborted) throw abortError(signal)
-      events.emit('step.finished', { step: step.name, ms: Math.round(performance.now() - started) })
+      // A step that found out while running that it cannot apply (an optional database is down).
+      const skipped = result?.skipped
+      if (skipped) events.emit('step.skipped', { step: step.name, reason: skipped })
+      else events.emit('step.finished', { step: step.name, ms: Math.round(performance.now() - started) })
       await store.upsertStep({
         rehearsalId: id,
         name: step.name,
-        status: 'passed',
+        status: skipped ? 'skipped' : 'passed',
         startedAt,
         finishedAt: new Date().toISOString(),
-        error: null,
+        error: skipped ? { reason: skipped } : null,
       })
     } catch (error) {
       // A crash noticed while the step waited surfaces as the abort reason, not as the step's own error.

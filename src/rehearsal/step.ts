@@ -5,6 +5,7 @@
  * event log is the record.
  */
 import type { Logger } from '../core/logger.ts'
+import type { VersionName } from '../core/types.ts'
 import type { Address, EnvironmentDriver, EnvironmentHandle, EnvironmentPlan } from '../drivers/driver.ts'
 import type { GateOutcome, SmokeResult } from '../gates/gate.ts'
 import type { LoadedSpec } from '../spec/load-spec.ts'
@@ -12,10 +13,19 @@ import type { Store } from '../store/store.ts'
 import type { SampleAggregator } from '../telemetry/sample-aggregator.ts'
 import type { ProxyHandle } from '../traffic/proxy/proxy.ts'
 import type { EventLog } from './event-log.ts'
+import type { InstanceSpec } from './plan-environment.ts'
 import type { RehearsalSpec } from './rehearsal-spec.ts'
 
 /** What the steps of one run hand each other. */
 export type RehearsalState = {
+  /** What provision decided runs (addresses and references are resolved by deploy). */
+  instances?: InstanceSpec[]
+  /** Labels per version (a git ref's name and commit), for `${version.label}`. */
+  labels?: Partial<Record<VersionName, string>>
+  /** Where each version's files are (a git worktree for a version with a `ref`). */
+  roots?: Partial<Record<VersionName, string>>
+  /** Values of `${data.*}` references, set by the data step (empty strings when it skipped). */
+  dataValues?: Record<string, string>
   plan?: EnvironmentPlan
   /** Where the proxy in front of each instance listens (when the spec has traffic). */
   proxyAddresses?: Map<string, Address>
@@ -59,5 +69,9 @@ export interface Step {
   readonly name: string
   /** A reason to skip the step for this spec (e.g. no traffic section), or undefined to run it. */
   skip?(ctx: StepContext): string | undefined
-  run(ctx: StepContext, signal: AbortSignal): Promise<void>
+  /**
+   * Does the step's work. A step that finds out only while running that it cannot apply (the
+   * data step, when an optional database is not reachable) returns `{ skipped: reason }`.
+   */
+  run(ctx: StepContext, signal: AbortSignal): Promise<undefined | { skipped: string }>
 }

@@ -6,6 +6,7 @@
  * supplies only what it changes: how a product page is built and how an order reserves stock.
  */
 import { randomUUID } from 'node:crypto'
+import { openCustomers } from '../db/customers.js'
 import { Carts } from './carts.js'
 import { findProduct, listPage, PRODUCTS } from './catalogue.js'
 import { HttpError, postJson, readJson, router, sendJson, serve } from './http.js'
@@ -51,6 +52,10 @@ export function startShopApi(shop) {
   const paymentsUrl = (process.env['PAYMENTS_URL'] || 'http://127.0.0.1:8081').replace(/\/+$/, '')
   const carts = new Carts()
   const inventory = new Inventory(PRODUCTS)
+  // The masked staging copy of the customers' data in a rehearsal; none when DATABASE_URL is unset.
+  const customers = openCustomers(process.env['DATABASE_URL'])
+  // What this process has written: how a test tells whether a request reached it (GET /stats).
+  const writes = { cartsCreated: 0, cartsUpdated: 0, orders: 0 }
 
   /**
    * @param {number} amount
@@ -74,6 +79,8 @@ export function startShopApi(shop) {
   const handle = router([
     ['GET', '/healthz', ({ res }) => sendJson(res, 200, { status: 'ok', service: 'api', version: shop.version })],
 
+    ['GET', '/stats', ({ res }) => sendJson(res, 200, { ...writes })],
+
     [
       'GET',
       '/products',
@@ -94,17 +101,31 @@ export function startShopApi(shop) {
     ],
 
     [
+      'GET',
+      '/customers/:id/orders',
+      async ({ res, params }) => {
+        if (customers === undefined) throw new HttpError(503, 'no_database', 'this API runs without a database')
+        const id = positiveInt(params['id'], 'id', 2_147_483_647)
+        const found = await customers.ordersOf(id)
+        if (found === undefined) throw new HttpError(404, 'not_found', `no customer ${id}`)
+        sendJson(res, 200, found)
+      },
+    ],
+
+    [
       'POST',
       '/cart',
       async ({ req, res }) => {
         const body = await readJson(req)
         const item = itemFrom(body)
         if (body['cartId'] === undefined) {
+          writes.cartsCreated++
           sendJson(res, 201, cartBody(carts.create(item, 'EUR')))
           return
         }
         const cart = carts.get(String(body['cartId']))
         if (cart === undefined) throw new HttpError(404, 'not_found', `no cart ${body['cartId']}`)
+        writes.cartsUpdated++
         sendJson(res, 200, cartBody(carts.add(cart, item)))
       },
     ],
@@ -141,6 +162,7 @@ export function startShopApi(shop) {
           inventory,
         )
         if (cartId !== undefined) carts.delete(cartId)
+        writes.orders++
         sendJson(res, 201, {
           orderId: `ord_${randomUUID()}`,
           total: amount,

@@ -16,7 +16,7 @@ export type SloEvidence = { judgements: SloJudgement[]; notJudged: string[] }
 
 export const analyzeStep: Step = {
   name: 'analyze',
-  skip: (ctx) => (ctx.spec.traffic ? undefined : 'no traffic ran, so there is nothing to compare'),
+  skip: (ctx) => (ctx.spec.traffic || ctx.spec.replay ? undefined : 'no traffic ran, so there is nothing to compare'),
   async run(ctx) {
     const telemetry = ctx.state.telemetry!
     const window = { fromMs: telemetry.judgedFromMs, toMs: telemetry.judgedToMs }

@@ -1,6 +1,7 @@
 /**
  * @module rehearsal/steps/deploy-step
- * Starts every instance through the driver, baseline and candidate side by side, and watches them:
+ * Resolves the environment's plan (addresses, `${services.*}` and `${data.*}`), then starts every
+ * instance through the driver, baseline and candidate side by side, and watches them:
  * a service that exits while the rehearsal runs stops it. A crashing candidate is a finding about
  * the release (the verdict is rollback); a crashing baseline or shared service is an
  * infrastructure failure.
@@ -12,6 +13,7 @@ import type { ProxyHandle } from '../../traffic/proxy/proxy.ts'
 import { startProxy } from '../../traffic/proxy/start-proxy.ts'
 import { urlOf } from '../plan-environment.ts'
 import type { Step, StepContext } from '../step.ts'
+import { resolveEnvironment } from './provision-step.ts'
 
 /** The service that receives traffic and smoke requests: traffic.target, else the first that differs. */
 export function targetService(ctx: Pick<StepContext, 'spec' | 'state'>): string {
@@ -24,6 +26,7 @@ export function targetService(ctx: Pick<StepContext, 'spec' | 'state'>): string 
 export const deployStep: Step = {
   name: 'deploy',
   async run(ctx, signal) {
+    await resolveEnvironment(ctx, signal)
     const plan = ctx.state.plan!
     const onEvent = (event: DriverEvent) => {
       ctx.events.emit(event.type, event)

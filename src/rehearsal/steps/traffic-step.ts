@@ -125,8 +125,23 @@ function applyFaults(ctx: StepContext, rules: FaultRule[]): void {
 }
 
 /** Series per target, and the latency distributions the judge saw, into the rehearsal's record. */
-async function recordTelemetry(ctx: StepContext): Promise<void> {
-  const { load, judgedFromMs, judgedToMs } = ctx.state.telemetry!
+export async function recordTelemetry(ctx: StepContext): Promise<void> {
+  const { load, proxies, judgedFromMs, judgedToMs } = ctx.state.telemetry!
+  // What each proxy saw, with the causes of failures the services never answered (a 502 the
+  // proxy made up says why here: refused, reset, timeout).
+  for (const target of proxies.targets()) {
+    const totals = proxies.totals(target)
+    if (totals) {
+      ctx.events.emit('proxy.totals', {
+        target,
+        requests: totals.requests,
+        errors: totals.errors,
+        byStatusClass: totals.byStatusClass,
+        byCause: totals.byCause,
+        ...(totals.latencyMs ? { latencyMs: totals.latencyMs } : {}),
+      })
+    }
+  }
   const series = SERIES.flatMap((metric) => extractSeries(load, { metric }))
   await ctx.store.writeSeries(
     series.map((s) => ({

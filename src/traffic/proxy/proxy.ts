@@ -11,6 +11,8 @@
 import type { Readable } from 'node:stream'
 import type { Logger } from '../../core/logger.ts'
 import type { ErrorCause, SampleSink } from '../../core/types.ts'
+import type { CaptureRecorderOptions, CaptureRecorderStats } from '../capture/capture-recorder.ts'
+import type { ObservedResponse } from '../replay/observed-response.ts'
 
 /** Which requests a fault rule applies to. Every given matcher must match. */
 export type FaultMatch = {
@@ -110,6 +112,91 @@ export type ProxyOptions = {
   seed?: number
   /** Aborting closes the proxy, as `close()` does. */
   signal?: AbortSignal
+  /** Record the traffic to a capture file (redacted at capture); closed with the proxy. */
+  record?: ProxyRecordOptions
+  /** Mirror (shadow) the traffic to more targets; their answers never reach the client. */
+  mirror?: MirrorOptions
+}
+
+// --- recording and mirroring ------------------------------------------------------------------
+
+/** Where and how the proxy records: a capture path and the recorder's options. */
+export type ProxyRecordOptions = CaptureRecorderOptions & {
+  /** The capture file; written through a temporary file and moved into place on `close()`. */
+  path: string
+}
+
+/** A shadow target: an http origin, and whether it is a sandbox. */
+export type MirrorTarget = {
+  url: string
+  /**
+   * The target's writes reach nothing real (its own database, payments stubbed): unsafe methods
+   * are mirrored to it. Default false.
+   */
+  sandbox?: boolean
+}
+
+/**
+ * Shadowing: a copy of live requests goes to each shadow target while the primary (the routed
+ * target) answers the client. Unsafe methods (anything but GET, HEAD, OPTIONS, TRACE) are mirrored
+ * only on routes declared safe or to sandbox targets.
+ */
+export type MirrorOptions = {
+  /** Shadow targets by name (the `target` of their samples): a URL or `{ url, sandbox }`. */
+  targets: Record<string, string | MirrorTarget>
+  /** Share of requests mirrored, 0 to 1 (default 1). */
+  rate?: number
+  /** Decide by the hash of this header's value, so a user's requests are all mirrored or none. */
+  stickyHeader?: string
+  /** Routes (patterns as a fault rule's `route`) whose unsafe requests may be mirrored anywhere. */
+  safeRoutes?: string[]
+  /** Mirrored requests waiting or in flight per target; beyond it copies are dropped and counted (default 256). */
+  maxQueue?: number
+  /** Requests with a larger body are not mirrored (counted as `tooLarge`; default 1 MiB). */
+  maxBodyBytes?: number
+  /** Response bytes kept for `onResponses` (default 1 MiB). */
+  maxResponseBytes?: number
+  /** Time a mirrored request may take, headers and body each (default 10 s). */
+  timeoutMs?: number
+  /** Connections per shadow target (default 64). */
+  connections?: number
+  /** The primary's and the shadows' answers to each mirrored request (for the response diff). */
+  onResponses?: (observation: MirrorObservation) => void
+}
+
+/** One mirrored request and every answer to it. */
+export type MirrorObservation = {
+  method: string
+  path: string
+  route: string
+  primary: ObservedResponse
+  /** By shadow target name; only the targets the request was mirrored to. */
+  shadows: Record<string, ObservedResponse>
+}
+
+/** What the mirror did for one shadow target. */
+export type MirrorTargetStats = {
+  /** Copies sent. */
+  mirrored: number
+  /** Copies answered (any status) / failed without an answer. */
+  completed: number
+  errors: number
+  /** Copies dropped because `maxQueue` were waiting or in flight. */
+  dropped: number
+  /** Requests not mirrored because their method is unsafe and neither route nor target allows it. */
+  skippedUnsafe: number
+  /** Requests not mirrored because their body exceeded `maxBodyBytes`. */
+  tooLarge: number
+  /** Copies given up because the client's body never arrived whole. */
+  cancelled: number
+  /** Copies waiting or in flight now. */
+  pending: number
+}
+
+export type MirrorStats = {
+  /** Requests the sampling left out. */
+  sampledOut: number
+  targets: Record<string, MirrorTargetStats>
 }
 
 export interface ProxyHandle {
@@ -129,7 +216,14 @@ export interface ProxyHandle {
   resetFaults(): void
   /** Prometheus text of the proxy's own counters. */
   metrics(): Promise<string>
-  /** Stops accepting, closes client sockets, upstream pools and the control API. Idempotent. */
+  /** What the recorder did so far; undefined without `record`. */
+  recording(): CaptureRecorderStats | undefined
+  /** What the mirror did so far; undefined without `mirror`. */
+  mirroring(): MirrorStats | undefined
+  /**
+   * Stops accepting, closes client sockets, upstream pools and the control API, then moves the
+   * capture into place (rejects when writing it failed). Idempotent.
+   */
   close(): Promise<void>
 }
 

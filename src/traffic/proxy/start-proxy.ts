@@ -10,14 +10,18 @@ import { createServer, type Server } from 'node:http'
 import { createAdaptorServer } from '@hono/node-server'
 import { RehearseError, throwIfAborted } from '../../core/errors.ts'
 import { silentLogger } from '../../core/logger.ts'
+import { DEFAULT_MAX_BODY_BYTES } from '../capture/capture-format.ts'
+import { type CaptureRecorder, createCaptureRecorder } from '../capture/capture-recorder.ts'
 import { createControlApi } from './control-api.ts'
 import { createErrorResponseInterceptor } from './error-response-interceptor.ts'
 import { createFaultInterceptor } from './fault-interceptor.ts'
 import { FaultSet } from './fault-set.ts'
 import { createMeasurementInterceptor } from './measurement-interceptor.ts'
+import { createMirror, type Mirror } from './mirror-interceptor.ts'
 import type { ProxyHandle, ProxyInterceptor, ProxyOptions } from './proxy.ts'
 import { ProxyCounters } from './proxy-counters.ts'
 import { createProxyMetrics } from './proxy-metrics.ts'
+import { createRecordInterceptor } from './record-interceptor.ts'
 import { createRequestListener } from './request-listener.ts'
 import { createRouteKeyer } from './route-key.ts'
 import { createRoutingInterceptor } from './routing-interceptor.ts'
@@ -95,7 +99,25 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const random = options.seed === undefined ? Math.random : seededRandom(options.seed)
   const routing = createRoutingInterceptor(targetNames, options.routing, random)
   const routeKey = createRouteKeyer(options.routes)
+  const mirror: Mirror | undefined = options.mirror
+    ? createMirror(options.mirror, {
+        sink: options.sink,
+        primaryTargets: targetNames,
+        random,
+        onError: (error) => logger.error({ err: error }, 'the mirror failed to report a shadow answer'),
+      })
+    : undefined
   const pools = new TargetPools(options.targets, options.upstream)
+  let recorder: CaptureRecorder | undefined
+  if (options.record) {
+    const { path, ...recordOptions } = options.record
+    try {
+      recorder = await createCaptureRecorder(path, { ...recordOptions, signal: recordOptions.signal ?? options.signal })
+    } catch (error) {
+      await Promise.all([pools.destroy(), mirror?.close()])
+      throw error
+    }
+  }
 
   const counters = new ProxyCounters(targetNames)
   let sinkErrors = 0
@@ -105,10 +127,14 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       logger.error({ err: error, failures: sinkErrors }, 'the sample sink threw; samples are lost')
   }
   // Outermost first. Measurement sees what the client saw (faults and 502s included); routing
-  // runs before faults so that rules can be aimed at one target. Mirroring and recording slot in
-  // here as further interceptors.
+  // runs before faults so that rules can be aimed at one target. Recording and mirroring sit just
+  // inside measurement: the capture holds the answer the client got, and a shadow gets the request
+  // as the client sent it, whatever faults the primary suffers.
+  const maxBodyBytes = options.record?.maxBodyBytes ?? options.record?.redaction?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const chain: ProxyInterceptor[] = [
     createMeasurementInterceptor(options.sink, counters, onSinkError),
+    ...(recorder ? [createRecordInterceptor(recorder, { maxBodyBytes })] : []),
+    ...(mirror ? [mirror.interceptor] : []),
     createErrorResponseInterceptor(),
     routing,
     createFaultInterceptor(faults, random),
@@ -135,12 +161,18 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     closing ??= (async () => {
       options.signal?.removeEventListener('abort', onAbort)
       await Promise.all([closeServer(server), closeServer(control)])
-      await pools.destroy()
-      logger.info({}, 'proxy closed')
+      await Promise.all([pools.destroy(), mirror?.close()])
+      // Last, so that every exchange that finished is in the capture before it moves into place.
+      let recorded: Awaited<ReturnType<CaptureRecorder['close']>> | undefined
+      if (recorder && (discardCapture || options.signal?.aborted)) await recorder.abort()
+      else if (recorder) recorded = await recorder.close()
+      logger.info({ ...(recorded ? { recorded: recorded.recorded, dropped: recorded.dropped } : {}) }, 'proxy closed')
     })()
     return closing
   }
-  const onAbort = () => void close()
+  const onAbort = () => void close().catch(() => {})
+  // A proxy that never listened leaves no capture behind, not even an empty one.
+  let discardCapture = false
 
   let port: number
   let controlPort: number
@@ -148,6 +180,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     port = await listen(server, host, options.listen?.port ?? 0, 'proxy')
     controlPort = await listen(control, controlHost, options.control?.port ?? 0, 'proxy control API')
   } catch (error) {
+    discardCapture = true
     await close()
     throw error
   }
@@ -168,6 +201,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     setFaults: (rules) => faults.set(rules),
     resetFaults: () => faults.reset(),
     metrics: () => registry.metrics(),
+    recording: () => recorder?.stats(),
+    mirroring: () => mirror?.stats(),
     close,
   }
   logger.info({ url: handle.url, controlUrl: handle.controlUrl, targets: options.targets }, 'proxy listening')

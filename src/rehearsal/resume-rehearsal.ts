@@ -19,7 +19,9 @@ export async function resumeRehearsal(options: Omit<RunOptions, 'id'> & { id: st
       { hint: 'Start a new one with `rehearse run`.' },
     )
   }
-  const leftovers = (await options.driver.list(`${options.cwd}/.rehearse`)).filter((h) => h.id === record.id)
+  const leftovers = (await options.driver.list(`${options.cwd}/.rehearse`)).filter(
+    (h) => h.id === record.id || h.id.startsWith(`${record.id}.`),
+  )
   for (const handle of leftovers) await options.driver.down(handle)
   await options.store.updateRehearsal(record.id, {
     status: 'running',

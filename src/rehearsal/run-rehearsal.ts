@@ -88,6 +88,8 @@ export async function runRehearsal(options: RunOptions): Promise<RehearsalOutcom
   const signal = AbortSignal.any([options.signal, runController.signal])
   const ctx: StepContext = {
     rehearsalId: id,
+    // An environment goes up once per id: a resumed run brings up a new one beside the record.
+    environmentId: options.id ? `${id}.resumed-${Date.now().toString(36)}` : id,
     loaded,
     spec: loaded.spec,
     driver,

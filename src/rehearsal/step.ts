@@ -52,6 +52,8 @@ export type RehearsalState = {
 
 export type StepContext = {
   rehearsalId: string
+  /** Id of the environment the run brings up: the rehearsal's, or a new one when it is resumed. */
+  environmentId: string
   loaded: LoadedSpec<RehearsalSpec>
   spec: RehearsalSpec
   driver: EnvironmentDriver

@@ -139,6 +139,46 @@ describe('rehearse run (the spine, smoke gate only)', () => {
     expect(JSON.parse(history.stdout)[0]).toMatchObject({ status: 'interrupted', exitCode: 3 })
   })
 
+  it('resumes a rehearsal whose process was killed, under the same id, to a verdict', async () => {
+    const spec = twoServices('', '{ SLOW_PATH: /slow }').replace(
+      '  - GET /upstream -> 200',
+      '  - { request: GET /slow, status: 200, timeout: 3s }',
+    )
+    const dir = project(spec)
+    let killed = false
+    const first = await runCli(['run', '-C', dir], {
+      onOutput: (text, child) => {
+        if (!killed && /✓ deploy/.test(text)) {
+          killed = true
+          child.kill('SIGKILL')
+        }
+      },
+    })
+    expect(first.signal).toBe('SIGKILL')
+    const [record] = JSON.parse((await runCli(['history', '--json', '-C', dir])).stdout) as Array<{
+      id: string
+      status: string
+    }>
+    expect(record!.status).toBe('interrupted')
+
+    const resumed = await runCli(['resume', record!.id, '-C', dir])
+    // The candidate's /slow answers after 60 s, so its smoke check times out: a real verdict.
+    expect(resumed.code, resumed.stderr).toBe(1)
+    expect(resumed.stdout).toContain('ROLLBACK')
+    expect(resumed.stdout).toContain(record!.id)
+    const [after] = JSON.parse((await runCli(['history', '--json', '-C', dir])).stdout) as Array<{
+      id: string
+      status: string
+      verdict: string
+    }>
+    expect(after).toMatchObject({ id: record!.id, status: 'finished', verdict: 'rollback' })
+    expect(recordedPids(dir).filter(alive)).toEqual([])
+
+    const again = await runCli(['resume', record!.id, '-C', dir])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('error[REHEARSAL_NOT_RESUMABLE]')
+  })
+
   it('leaves no process alive after `rehearse down` when the run itself was killed with SIGKILL', async () => {
     const marker = `marker-${process.pid}-${Date.now()}`
     const spec = twoServices('', `{ SLOW_PATH: /slow, MARKER: ${marker} }`)

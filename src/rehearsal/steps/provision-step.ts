@@ -31,8 +31,8 @@ export const provisionStep: Step = {
 export async function resolveEnvironment(ctx: StepContext, signal: AbortSignal): Promise<void> {
   const plan = await resolvePlan(ctx.spec, ctx.state.instances!, {
     driver: ctx.driver,
-    id: ctx.rehearsalId,
-    stateDir: environmentStateDir(ctx.stateRoot, ctx.rehearsalId),
+    id: ctx.environmentId,
+    stateDir: environmentStateDir(ctx.stateRoot, ctx.environmentId),
     signal,
     ...(ctx.state.labels ? { labels: ctx.state.labels } : {}),
     ...(ctx.state.dataValues ? { values: ctx.state.dataValues } : {}),

@@ -1,9 +1,10 @@
 /**
  * @module analysis/seeded-random
- * A small, fast, seeded pseudo-random generator (sfc32, seeded through splitmix32). Every random
+ * A small, fast, seeded pseudo-random generator (`core/seeded-random.ts`'s sfc32). Every random
  * choice the statistics make — bootstrap draws, the Kayenta-mode jitter — goes through one of
  * these, so the same data and seed always give the same verdict.
  */
+import { sfc32 } from '../core/seeded-random.ts'
 
 /** A deterministic stream of random numbers. */
 export type Random = {
@@ -15,17 +16,6 @@ export type Random = {
   normal(): number
 }
 
-function splitmix32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0
-    let z = state
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
-    return (z ^ (z >>> 16)) >>> 0
-  }
-}
-
 /** A generator seeded from a number (any integer or fraction) or a string. */
 export function seededRandom(seed: number | string): Random {
   let s = 0
@@ -34,21 +24,8 @@ export function seededRandom(seed: number | string): Random {
   } else {
     s = (Math.floor(seed) ^ Math.floor((seed % 1) * 0x1_0000_0000)) >>> 0
   }
-  const init = splitmix32(s)
-  let a = init()
-  let b = init()
-  let c = init()
-  let d = init()
-  const next32 = (): number => {
-    const t = (((a + b) >>> 0) + d) >>> 0
-    d = (d + 1) >>> 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) >>> 0
-    c = (c << 21) | (c >>> 11)
-    c = (c + t) >>> 0
-    return t
-  }
-  for (let i = 0; i < 12; i++) next32()
+  // 12 words dropped so that the seed's bits spread before the first draw.
+  const next32 = sfc32(s, 12)
   let spare: number | undefined
   const next = (): number => ((next32() >>> 5) * 67108864 + (next32() >>> 6)) / 9007199254740992
   return {

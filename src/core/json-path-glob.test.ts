@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { childPath, compilePathGlob, lastKeyOf } from './json-path-glob.ts'
 
+// The redactor's reading: keys match case-insensitively.
+const REDACTOR = { ignoreCase: true } as const
+
 describe('JSON path globs', () => {
   it.each([
     ['user.email', 'user.email', true],
@@ -15,7 +18,7 @@ describe('JSON path globs', () => {
     ['$.user.email', 'user.email', true],
     ['["odd.key"].x', '["odd.key"].x', true],
   ])('%s matches %s: %s', (glob, path, expected) => {
-    expect(compilePathGlob(glob).test(path)).toBe(expected)
+    expect(compilePathGlob(glob, REDACTOR).test(path)).toBe(expected)
   })
 
   it('builds paths the globs are written against', () => {
@@ -25,5 +28,21 @@ describe('JSON path globs', () => {
     expect(lastKeyOf('**.password')).toBe('password')
     expect(lastKeyOf('items[]')).toBeUndefined()
     expect(() => compilePathGlob('a b')).toThrow(/may use only/)
+  })
+
+  it('matches case-sensitively unless asked, and takes <placeholder> keys only when asked', () => {
+    expect(compilePathGlob('**.password').test('a.Password')).toBe(false)
+    expect(childPath('ids', '<uuid>')).toBe('ids["<uuid>"]')
+    expect(childPath('ids', '<uuid>', { placeholderKeys: true })).toBe('ids.<uuid>')
+    expect(compilePathGlob('ids.<uuid>', { placeholderKeys: true }).test('ids.<uuid>')).toBe(true)
+    expect(() => compilePathGlob('ids.<uuid>')).toThrow(/may use only/)
+  })
+
+  it("reports each malformed glob through the caller's error", () => {
+    const invalid = (problem: string) => new Error(`bad:${problem}`)
+    expect(() => compilePathGlob(' $. ', { invalid })).toThrow('bad:empty')
+    expect(() => compilePathGlob('a b', { invalid })).toThrow('bad:characters')
+    expect(() => compilePathGlob('a["b', { invalid })).toThrow('bad:unclosed')
+    expect(() => compilePathGlob('')).toThrow('empty path pattern ""')
   })
 })

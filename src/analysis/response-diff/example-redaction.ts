@@ -5,6 +5,7 @@
  * replaced by their kind, and long values are cut. Callers with the capture's redactor can pass
  * their own; analysis/ stays pure and keyless.
  */
+import { luhn } from '../../core/pii-validators.ts'
 
 const MAX_EXAMPLE_CHARS = 200
 
@@ -16,14 +17,4 @@ export function maskExample(text: string): string {
     .replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g, '<email>')
     .replace(/(?<![\d.])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d.])/g, (m) => (luhn(m.replace(/\D/g, '')) ? '<card>' : m))
   return masked.length > MAX_EXAMPLE_CHARS ? `${masked.slice(0, MAX_EXAMPLE_CHARS)}…` : masked
-}
-
-function luhn(digits: string): boolean {
-  let sum = 0
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2
-    sum += d
-  }
-  return sum % 10 === 0
 }

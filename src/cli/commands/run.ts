@@ -8,8 +8,8 @@ import type { GateOutcome } from '../../gates/gate.ts'
 import { rejudgeRehearsal } from '../../rehearsal/rejudge.ts'
 import { defaultReportPath, writeJunit, writeReport } from '../../rehearsal/report/build-report.ts'
 import { resumeRehearsal } from '../../rehearsal/resume-rehearsal.ts'
-import { type RehearsalOutcome, runRehearsal } from '../../rehearsal/run-rehearsal.ts'
-import { openRuntime } from '../../rehearsal/runtime.ts'
+import { type RehearsalOutcome, type RunOptions, runRehearsal } from '../../rehearsal/run-rehearsal.ts'
+import { openRuntime, type Runtime } from '../../rehearsal/runtime.ts'
 import type { CliContext } from '../main.ts'
 import { type Output, paint, printError } from '../output.ts'
 import { createProgress } from '../progress.ts'
@@ -26,55 +26,20 @@ export function registerRunCommands(
     .option('--report', 'write the HTML report to .rehearse/reports/<id>.html')
     .action(async (opts: { junit?: string; report?: boolean }, command: Command) => {
       const ctx = context(command)
-      const runtime = await openRuntime(ctx.cwd)
-      const progress = createProgress(ctx.output)
-      try {
-        const outcome = await runRehearsal({
-          cwd: ctx.cwd,
-          file: ctx.file,
-          store: runtime.store,
-          driver: runtime.driver,
-          signal: ctx.signal,
-          logger: runtime.logger,
-          onEvent: progress.onEvent,
-        })
-        progress.stop()
-        setExit(renderOutcome(ctx.output, outcome))
+      await rehearseLive(ctx, setExit, runRehearsal, async (outcome, runtime) => {
         if (opts.junit) await writeJunit(runtime.store, outcome.id, resolve(ctx.cwd, opts.junit))
         if (opts.report) {
           const file = (await writeReport(runtime.store, outcome.id, defaultReportPath(ctx.cwd, outcome.id))).file
           if (!ctx.output.json) ctx.output.out(`report: ${relative(process.cwd(), file) || file}`)
         }
-      } finally {
-        progress.stop()
-        await runtime.close()
-      }
+      })
     })
 
   program
     .command('resume <id>')
     .description('run an interrupted rehearsal again under the same id (its environment is rebuilt)')
     .action(async (id: string, _opts, command: Command) => {
-      const ctx = context(command)
-      const runtime = await openRuntime(ctx.cwd)
-      const progress = createProgress(ctx.output)
-      try {
-        const outcome = await resumeRehearsal({
-          id,
-          cwd: ctx.cwd,
-          file: ctx.file,
-          store: runtime.store,
-          driver: runtime.driver,
-          signal: ctx.signal,
-          logger: runtime.logger,
-          onEvent: progress.onEvent,
-        })
-        progress.stop()
-        setExit(renderOutcome(ctx.output, outcome))
-      } finally {
-        progress.stop()
-        await runtime.close()
-      }
+      await rehearseLive(context(command), setExit, (options) => resumeRehearsal({ ...options, id }))
     })
 
   program
@@ -106,6 +71,40 @@ export function registerRunCommands(
         await runtime.close()
       }
     })
+}
+
+/** What `run` and `resume` pass to the rehearsal: the runtime's store, driver and logger, live progress. */
+type LiveOptions = Pick<RunOptions, 'cwd' | 'file' | 'store' | 'driver' | 'signal' | 'logger' | 'onEvent'>
+
+/**
+ * Runs one rehearsal with live progress (`run`, `resume`): opens the runtime, renders the outcome
+ * and sets the exit code, then `after` (reports), and closes the runtime whatever happens.
+ */
+async function rehearseLive(
+  ctx: CliContext,
+  setExit: (code: number) => void,
+  rehearse: (options: LiveOptions) => Promise<RehearsalOutcome>,
+  after?: (outcome: RehearsalOutcome, runtime: Runtime) => Promise<void>,
+): Promise<void> {
+  const runtime = await openRuntime(ctx.cwd)
+  const progress = createProgress(ctx.output)
+  try {
+    const outcome = await rehearse({
+      cwd: ctx.cwd,
+      file: ctx.file,
+      store: runtime.store,
+      driver: runtime.driver,
+      signal: ctx.signal,
+      logger: runtime.logger,
+      onEvent: progress.onEvent,
+    })
+    progress.stop()
+    setExit(renderOutcome(ctx.output, outcome))
+    await after?.(outcome, runtime)
+  } finally {
+    progress.stop()
+    await runtime.close()
+  }
 }
 
 const VERDICT_COLOURS = { promote: 'green', hold: 'yellow', rollback: 'red' } as const

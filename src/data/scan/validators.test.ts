@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { detect, luhn, personalColumnName } from './validators.ts'
+import { luhn } from '../../core/pii-validators.ts'
+import { detect, personalColumnName } from './validators.ts'
 
 const kinds = (text: string) => [...detect(text).kinds].sort()
 

@@ -7,6 +7,7 @@
  * check, which is what keeps order numbers and SKUs from looking like cards.
  */
 import { isIPv4, isIPv6 } from 'node:net'
+import { isIban, luhn } from '../../core/pii-validators.ts'
 import type { FindingKind } from './scan-types.ts'
 
 export type ValueKind = Exclude<FindingKind, 'production-value' | 'column-name'>
@@ -23,19 +24,6 @@ const NINO = /\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{
 const DNI = /(?<![\dA-Z])(\d{8})-?([A-Z])(?![\dA-Z])/g
 const NIR = /(?<!\d)([12]) ?(\d{2}) ?(0[1-9]|1[0-2]) ?(\d{2}|2[AB]) ?(\d{3}) ?(\d{3}) ?(\d{2})(?!\d)/g
 
-export function luhn(digits: string): boolean {
-  let sum = 0
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48
-    if (i % 2 === 1) {
-      d *= 2
-      if (d > 9) d -= 9
-    }
-    sum += d
-  }
-  return sum % 10 === 0
-}
-
 /** Issuer prefixes and lengths of the major card networks. */
 function plausibleCard(digits: string): boolean {
   const n = digits.length
@@ -48,16 +36,7 @@ function plausibleCard(digits: string): boolean {
 }
 
 function ibanValid(raw: string): boolean {
-  const s = raw.replace(/ /g, '')
-  if (s.length < 15 || s.length > 34) return false
-  const rearranged = s.slice(4) + s.slice(0, 4)
-  let rest = 0
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0)
-    const v = code >= 65 ? String(code - 55) : ch
-    for (const d of v) rest = (rest * 10 + Number(d)) % 97
-  }
-  return rest === 1
+  return isIban(raw.replace(/ /g, ''))
 }
 
 function publicIPv4(ip: string): boolean {

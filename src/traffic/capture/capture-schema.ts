@@ -5,9 +5,9 @@
  * `rehearse capture import`); the parsed output fits `RedactionConfig` and `SamplingConfig`.
  */
 import { z } from 'zod'
+import { compilePathGlob } from '../../core/json-path-glob.ts'
 import { fraction, sizeBytes } from '../../spec/fields.ts'
 import { DEFAULT_MAX_BODY_BYTES } from './capture-format.ts'
-import { compilePathGlob } from './json-path-glob.ts'
 import { DETECTORS } from './pii-detectors.ts'
 
 const names = (what: string) => z.array(z.string().min(1, { error: `${what} must not be empty` })).default([])

@@ -5,6 +5,7 @@
  * phone numbers. Pattern plus checksum keeps false positives rare enough for bodies full of ids
  * and timestamps; what is found is replaced through a callback, so the caller decides the token.
  */
+import { isIban, luhn } from '../../core/pii-validators.ts'
 
 /** The detectors, in the order they run (a JWT is found before it could look like a bearer token). */
 export const DETECTORS = ['jwt', 'bearer', 'email', 'iban', 'card', 'phone'] as const
@@ -99,33 +100,6 @@ function outside(text: string, protect: RegExp, fn: (segment: string) => string)
     if (m[0].length === 0) protect.lastIndex++
   }
   return out + fn(text.slice(last))
-}
-
-/** The Luhn checksum of a string of digits. */
-export function luhn(digits: string): boolean {
-  let sum = 0
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48
-    if (i % 2 === 1) {
-      d *= 2
-      if (d > 9) d -= 9
-    }
-    sum += d
-  }
-  return sum % 10 === 0
-}
-
-/** ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 = 1. */
-export function isIban(compact: string): boolean {
-  if (compact.length < 15 || compact.length > 34) return false
-  const rearranged = compact.slice(4) + compact.slice(0, 4)
-  let remainder = 0
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0)
-    const value = code >= 65 ? String(code - 55) : ch
-    for (const digit of value) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97
-  }
-  return remainder === 1
 }
 
 /** A phone-like candidate: 9–15 digits, written the way phone numbers are (not a date, IP or version). */

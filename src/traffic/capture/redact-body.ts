@@ -6,10 +6,10 @@
  * personal survives inside a gzip stream; binary bodies are dropped unless configured otherwise.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
+import { childPath, elementPath } from '../../core/json-path-glob.ts'
+import { luhn } from '../../core/pii-validators.ts'
 import type { CapturedBody, CapturedHeaders, RedactionRule } from './capture.ts'
 import { decodeBody, encodeBody, headerValue, isTextualContentType } from './capture-format.ts'
-import { childPath, elementPath } from './json-path-glob.ts'
-import { luhn } from './pii-detectors.ts'
 
 /** What body redaction needs from the redactor. */
 export type BodyRedactionContext = {

@@ -8,9 +8,9 @@
  * capture (one user stays one user for replay).
  */
 import { createHmac, randomBytes } from 'node:crypto'
+import { compilePathGlob, lastKeyOf } from '../../core/json-path-glob.ts'
 import type { CapturedExchange, CapturedHeaders, RedactionRule, RedactionSummary, Redactor } from './capture.ts'
 import { DEFAULT_MAX_BODY_BYTES, headerValue } from './capture-format.ts'
-import { compilePathGlob, lastKeyOf } from './json-path-glob.ts'
 import { DETECTORS, type DetectorName, detectInText } from './pii-detectors.ts'
 import { type BodyRedactionContext, encodeParam, redactBody, redactParams } from './redact-body.ts'
 
@@ -170,7 +170,7 @@ export function createRedactor(config: RedactionConfig = {}): Redactor {
     token,
     text,
     isSecretParam: (name) => secretParams.has(name.toLowerCase()),
-    jsonPaths: globs.map(compilePathGlob),
+    jsonPaths: globs.map((glob) => compilePathGlob(glob, { ignoreCase: true })),
     jsonKeys: globs.map(lastKeyOf).filter((k): k is string => k !== undefined),
     binaryBodies: config.binaryBodies ?? 'drop',
     maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,

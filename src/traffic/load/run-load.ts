@@ -14,6 +14,7 @@ import type { ExpandContext } from '../template/template-text.ts'
 import { ArrivalSchedule, expectedArrivals, scheduleDuration } from './arrival-schedule.ts'
 import type { LoadOptions, LoadPlan, LoadProgress, LoadResult } from './load-plan.ts'
 import { SaturationMonitor } from './saturation-monitor.ts'
+import { checkTargets, type TargetUrlRule } from './target-pool.ts'
 import { TargetRunner } from './target-runner.ts'
 
 /** Most arrivals fired in one timer callback before yielding to I/O. */
@@ -25,6 +26,14 @@ const HARD_DEADLINE_SLACK_MS = 1000
 /** Longest wait for undici to close the pools at the end. */
 const CLOSE_TIMEOUT_MS = 2000
 
+/** A load target is http or https, with a host, and maybe a base path. */
+const LOAD_TARGET_URL: TargetUrlRule = {
+  form: 'http(s)://host:port',
+  hint: 'Use a base URL such as http://127.0.0.1:8080.',
+  accepts: (url) =>
+    (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.search && !url.hash,
+}
+
 function invalid(message: string, hint: string): RehearseError {
   return new RehearseError('TRAFFIC_PLAN_INVALID', message, { hint })
 }
@@ -33,23 +42,7 @@ function invalid(message: string, hint: string): RehearseError {
 export function validateLoadPlan(plan: LoadPlan): void {
   if (plan.targets.length === 0)
     throw invalid('The load plan has no target.', 'Give at least one target with a base URL.')
-  const names = new Set<string>()
-  for (const t of plan.targets) {
-    if (names.has(t.name)) throw invalid(`Two targets are named "${t.name}".`, 'Give each target its own name.')
-    names.add(t.name)
-    let url: URL | undefined
-    try {
-      url = new URL(t.url)
-    } catch {
-      url = undefined
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname || url.search || url.hash) {
-      throw invalid(
-        `Target "${t.name}" has URL "${t.url}", not http(s)://host:port.`,
-        'Use a base URL such as http://127.0.0.1:8080.',
-      )
-    }
-  }
+  checkTargets(plan.targets, LOAD_TARGET_URL, invalid)
   if (plan.phases.length === 0) throw invalid('The load plan has no phase.', 'Add a phase with a duration and a rate.')
   for (const p of plan.phases) {
     const rates = [p.rate, p.rampTo ?? p.rate]

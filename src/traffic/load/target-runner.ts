@@ -5,13 +5,14 @@
  * counts from the request's *intended* start (coordinated-omission corrected) and whose service
  * time counts from the moment undici wrote it to a socket.
  */
-import { type Dispatcher, Pool } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { ErrorCause, Sample, SampleSink } from '../../core/types.ts'
 import { hasLatency, isErrorSample } from '../../telemetry/aggregate-cell.ts'
 import { createLatencyHistogram, type LatencyHistogram, recordLatency } from '../../telemetry/latency-histogram.ts'
 import type { ExpandedRequest } from '../template/request-template.ts'
 import { errorCauseOf } from './error-cause.ts'
 import type { LatencyStats, LoadPlan, LoadTarget, TargetProgress, TargetResult } from './load-plan.ts'
+import { TargetPool } from './target-pool.ts'
 
 const EXPIRED = Object.assign(new Error('request timed out (rehearse load generator)'), { code: 'UND_ERR_ABORTED' })
 
@@ -70,8 +71,7 @@ function stats(h: LatencyHistogram): LatencyStats | undefined {
 export class TargetRunner {
   readonly name: string
   readonly url: string
-  readonly #pool: Pool
-  readonly #prefix: string
+  readonly #pool: TargetPool
   readonly #sink: SampleSink
   readonly #timeoutMs: number
   readonly #maxInFlight: number
@@ -97,20 +97,11 @@ export class TargetRunner {
   constructor(target: LoadTarget, plan: LoadPlan, sink: SampleSink, onSettled: () => void) {
     this.name = target.name
     this.url = target.url
-    const url = new URL(target.url)
-    this.#prefix = url.pathname.replace(/\/+$/, '')
     this.#sink = sink
     this.#timeoutMs = plan.timeoutMs
     this.#maxInFlight = plan.maxInFlight
     this.#onSettled = onSettled
-    this.#pool = new Pool(url.origin, {
-      connections: plan.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      headersTimeout: plan.timeoutMs,
-      bodyTimeout: plan.timeoutMs,
-      connect: { timeout: Math.min(plan.timeoutMs, 10_000) },
-    })
+    this.#pool = new TargetPool(target.url, { connections: plan.connections, timeoutMs: plan.timeoutMs })
   }
 
   /** Requests not yet recorded. */
@@ -132,17 +123,7 @@ export class TargetRunner {
     this.#active.add(handler)
     this.inFlight++
     this.sent++
-    this.#pool.dispatch(
-      {
-        method: request.method,
-        path: this.#prefix + request.path,
-        headers: request.headers,
-        body: request.body ?? null,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      },
-      handler,
-    )
+    this.#pool.dispatch(request, handler)
   }
 
   /** undici is done with a request (response, error, or the abort of an expired one). */

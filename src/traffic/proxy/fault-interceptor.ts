@@ -7,6 +7,7 @@
  * the only cost of an idle rule is its matcher.
  */
 import { performance } from 'node:perf_hooks'
+import type { UniformRandom as Random } from '../../core/seeded-random.ts'
 import { type CompiledFault, DEFAULT_HANG_MS, type FaultSet } from './fault-set.ts'
 import type {
   Dispatch,
@@ -17,7 +18,6 @@ import type {
   ResponseHeaders,
 } from './proxy.ts'
 import { FaultError } from './proxy-errors.ts'
-import type { Random } from './seeded-random.ts'
 
 /** Pacing step of a bandwidth limit: the response goes out in slices of about this many ms' worth. */
 const PACING_MS = 50

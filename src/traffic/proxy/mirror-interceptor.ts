@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks'
 import { type Dispatcher, Pool } from 'undici'
 import { RehearseError } from '../../core/errors.ts'
+import type { UniformRandom as Random } from '../../core/seeded-random.ts'
 import type { ErrorCause, SampleSink } from '../../core/types.ts'
 import { errorCauseOf } from '../load/error-cause.ts'
 import { type ObservedResponse, observeResponse } from '../replay/observed-response.ts'
@@ -29,7 +30,6 @@ import type {
   ResponseHeaders,
 } from './proxy.ts'
 import { fnv1a, headerValue } from './routing-interceptor.ts'
-import type { Random } from './seeded-random.ts'
 
 /** Methods that do not change anything by definition (RFC 9110 §9.2.1); every other one is unsafe. */
 export const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])

@@ -5,9 +5,9 @@
  * the same target for the same value every time.
  */
 import { RehearseError } from '../../core/errors.ts'
+import type { UniformRandom as Random } from '../../core/seeded-random.ts'
 import { compilePattern } from './pattern.ts'
 import type { ProxyInterceptor, RoutingOptions } from './proxy.ts'
-import type { Random } from './seeded-random.ts'
 
 type HeaderTest = { name: string; value: RegExp }
 type CompiledRule = { tests: HeaderTest[]; target: string }

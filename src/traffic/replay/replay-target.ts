@@ -5,10 +5,11 @@
  * intended start, service time from its write) and, when answers are compared, one
  * `ObservedResponse` with a bounded copy of the body.
  */
-import { type Dispatcher, Pool } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { ErrorCause, SampleSink } from '../../core/types.ts'
 import { createLatencyHistogram, recordLatency } from '../../telemetry/latency-histogram.ts'
 import { errorCauseOf } from '../load/error-cause.ts'
+import { TargetPool } from '../load/target-pool.ts'
 import { BodyCopy } from '../proxy/body-tap.ts'
 import { type ObservedResponse, observeResponse } from './observed-response.ts'
 import type { PreparedRequest } from './prepare-request.ts'
@@ -73,10 +74,8 @@ export class ReplayTargetRunner {
   readonly url: string
   readonly observe: boolean
   readonly maxResponseBytes: number
-  readonly #pool: Pool
-  readonly #prefix: string
+  readonly #pool: TargetPool
   readonly #sink: SampleSink
-  readonly #timeoutMs: number
   readonly #maxInFlight: number
   inFlight = 0
   sent = 0
@@ -99,21 +98,11 @@ export class ReplayTargetRunner {
   ) {
     this.name = target.name
     this.url = target.url
-    const url = new URL(target.url)
-    this.#prefix = url.pathname.replace(/\/+$/, '')
     this.#sink = options.sink
-    this.#timeoutMs = options.timeoutMs
     this.#maxInFlight = options.maxInFlight
     this.observe = options.observe
     this.maxResponseBytes = options.maxResponseBytes
-    this.#pool = new Pool(url.origin, {
-      connections: options.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      connect: { timeout: Math.min(options.timeoutMs, 10_000) },
-    })
+    this.#pool = new TargetPool(target.url, { connections: options.connections, timeoutMs: options.timeoutMs })
   }
 
   /** True when a request would be dropped now (the in-flight limit is reached). */
@@ -131,17 +120,7 @@ export class ReplayTargetRunner {
     }
     this.inFlight++
     this.sent++
-    this.#pool.dispatch(
-      {
-        method: request.method,
-        path: this.#prefix + request.path,
-        headers: request.headers,
-        body: request.body,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      },
-      new ReplayRequestHandler(this, route, start, atEpoch, done),
-    )
+    this.#pool.dispatch(request, new ReplayRequestHandler(this, route, start, atEpoch, done))
   }
 
   settle(handler: ReplayRequestHandler, cause: ErrorCause | undefined): void {

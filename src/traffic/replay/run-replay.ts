@@ -12,6 +12,7 @@
 import { abortError, RehearseError, throwIfAborted } from '../../core/errors.ts'
 import type { CapturedExchange } from '../capture/capture.ts'
 import { routeKey } from '../capture/route-key.ts'
+import { checkTargets, type TargetUrlRule } from '../load/target-pool.ts'
 import type { ObservedResponse } from './observed-response.ts'
 import { notReplayable, prepareRequest } from './prepare-request.ts'
 import type { ReplayObservation, ReplayOptions, ReplayResult, ReplayTiming } from './replay.ts'
@@ -30,6 +31,13 @@ const LEAD_MS = 20
 type Pending = { exchange: CapturedExchange; due: number; seq: number }
 type SessionState = { busy: boolean; queue: Pending[] }
 
+/** A replay target is plain http, with no credentials, query or fragment. */
+const REPLAY_TARGET_URL: TargetUrlRule = {
+  form: 'http://host:port',
+  hint: 'Use a URL such as http://127.0.0.1:8080.',
+  accepts: (url) => url.protocol === 'http:' && !url.search && !url.hash && !url.username,
+}
+
 function invalid(message: string, hint: string, path?: string): RehearseError {
   return new RehearseError('REPLAY_INVALID_OPTIONS', message, { hint, ...(path ? { location: { path } } : {}) })
 }
@@ -37,23 +45,7 @@ function invalid(message: string, hint: string, path?: string): RehearseError {
 /** Throws REPLAY_INVALID_OPTIONS for options a replay cannot run with. */
 export function validateReplayOptions(options: Pick<ReplayOptions, 'targets' | 'timing'>): void {
   if (options.targets.length === 0) throw invalid('The replay has no target.', 'Give at least one --target URL.')
-  const names = new Set<string>()
-  for (const t of options.targets) {
-    if (names.has(t.name)) throw invalid(`Two targets are named "${t.name}".`, 'Give each target its own name.')
-    names.add(t.name)
-    let url: URL | undefined
-    try {
-      url = new URL(t.url)
-    } catch {
-      url = undefined
-    }
-    if (url?.protocol !== 'http:' || url.search || url.hash || url.username) {
-      throw invalid(
-        `Target "${t.name}" has URL "${t.url}", not http://host:port.`,
-        'Use a URL such as http://127.0.0.1:8080.',
-      )
-    }
-  }
+  checkTargets(options.targets, REPLAY_TARGET_URL, invalid)
   const timing = options.timing
   if (timing && 'speed' in timing && !(timing.speed > 0 && Number.isFinite(timing.speed)))
     throw invalid(

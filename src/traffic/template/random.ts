@@ -1,9 +1,10 @@
 /**
  * @module traffic/template/random
- * A small seeded pseudo-random generator (sfc32, seeded through splitmix32) shared by the request
+ * The seeded pseudo-random generator (`core/seeded-random.ts`'s sfc32) shared by the request
  * templates and the arrival schedule, so that a run with the same seed sends the same requests at
  * the same intended times. Not for anything secret.
  */
+import { sfc32 } from '../../core/seeded-random.ts'
 
 /** A stream of pseudo-random numbers. */
 export interface Random {
@@ -31,35 +32,10 @@ function hashSeed(seed: number | string): number {
   return h >>> 0
 }
 
-function splitmix32(state: number): () => number {
-  let s = state >>> 0
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0
-    let z = s
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
-    return (z ^ (z >>> 16)) >>> 0
-  }
-}
-
 /** A generator for a seed; the same seed always gives the same sequence. */
 export function createRandom(seed: number | string): Random {
   const base = hashSeed(seed)
-  const init = splitmix32(base)
-  let a = init()
-  let b = init()
-  let c = init()
-  let d = init()
-  const uint32 = (): number => {
-    const t = (((a + b) >>> 0) + d) >>> 0
-    d = (d + 1) >>> 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) >>> 0
-    c = (c << 21) | (c >>> 11)
-    c = (c + t) >>> 0
-    return t
-  }
-  for (let i = 0; i < 12; i++) uint32() // let the seed's bits spread
+  const uint32 = sfc32(base, 12) // 12 words dropped: let the seed's bits spread
   const next = () => uint32() / 4294967296
   return {
     next,

@@ -58,7 +58,10 @@ export async function startChild<T>(
 const LUA = `
 local delay_ms = tonumber(os.getenv("WRK_DELAY_MS") or "0")
 if delay_ms > 0 then
-  function delay() return delay_ms end
+  -- Uniform in [0, 2 × delay]: the same mean, but the connections drift apart instead of firing in
+  -- step (a fixed delay keeps all of them in phase, and the bursts' queueing swamps the latency).
+  math.randomseed(os.time())
+  function delay() return math.random(0, 2 * delay_ms) end
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -83,8 +86,9 @@ export type WrkResult = {
 }
 
 /**
- * Runs wrk (one thread) against `url`. With `delayMs`, every connection waits that long before each
- * request (wrk's Lua `delay()`), which paces the run at about connections ÷ (delay + latency).
+ * Runs wrk (one thread) against `url`. With `delayMs`, every connection waits a random time of that
+ * mean before each request (wrk's Lua `delay()`), which paces the run at about
+ * connections ÷ (delay + latency).
  */
 export function runWrk(
   url: string,

@@ -195,7 +195,7 @@ ${throughputRows.join('\n')}
 
 ### Latency added at half the maximum rate
 
-Each proxy paced at about half its median maximum (wrk \`delay()\` per connection); the direct path under the same pacing right before or after it. Latency from wrk (from the send to the end of the response), medians of the repetitions, milliseconds.
+Each proxy paced at about half its median maximum (wrk with a random per-connection \`delay()\` of the right mean, so that the connections do not fire in step); the direct path under the same pacing right before or after it. Latency from wrk (from the send to the end of the response), medians of the repetitions, milliseconds.
 
 | path | rate (req/s) | p50 / p99 through the proxy | p50 / p99 direct | added p50 | added p99 |
 |---|---|---|---|---|---|
@@ -218,12 +218,15 @@ ${rssLine}
 
 ### Reading these numbers
 
-- **Where a request's time goes.** A CPU profile of the Rehearse proxy under this load (\`node --cpu-prof\`, taken while building it) puts about half of its busy time in the two socket writes each request needs — the request to the upstream and the response to the client, kernel time on loopback — about 10% in undici, 5% in node:http and 2% in Rehearse's own code. Its CPU per request is that of the bare node:http + undici floor (ratio ${fmt(
+- **Where a request's time goes.** A CPU profile of the Rehearse proxy under this load (\`node --cpu-prof\`, taken while building it, on this machine) put about half of its busy time in the two socket writes each request needs — the request to the upstream and the response to the client, kernel time on loopback — about 10% in undici, 5% in node:http and 2% in Rehearse's own code. In this run its CPU per request was ${fmt(
       cpuPerRequest('rehearse') / cpuPerRequest('bare'),
       2,
-    )} here): routing, the interceptors, header hygiene and one sample per request cost nothing measurable next to the syscalls. What @fastify/http-proxy and http-proxy spend above the floor is their own machinery (streams, hooks, header copies).
-- **Throughput is shared.** wrk, the upstream and the proxy run on the same two cores, so a proxy's throughput also pays for the others' CPU and for whatever else runs on the machine; the per-repetition spread above shows how much. The CPU-per-request ratio is the ratio of the proxies' capacities when a proxy has a core to itself and the rest keeps up; the throughput ratio reaches it only on a quiet machine.
-- **Latency needs a quiet machine.** When the load average is above the core count, the direct path's own p99 swings by milliseconds to tens of milliseconds between repetitions — far more than the 1 ms the target is about — and a proxy pinned to one core shares it with whatever the scheduler puts there. Rehearse is also paced at a higher absolute rate than the others (half of a higher maximum), so it is exposed to that contention more. A figure above 1 ms from a run with a load average above 2 says more about the machine than about the proxy.
+    )} × that of the bare node:http + undici floor, and @fastify/http-proxy's ${fmt(
+      cpuPerRequest('fastify') / cpuPerRequest('bare'),
+      2,
+    )} ×.
+- **Throughput is shared.** wrk, the upstream and the proxy run on the same two cores, so a proxy's throughput also pays for the others' CPU and for whatever else runs on the machine; the per-repetition spread above shows how much. The CPU-per-request ratio approximates the ratio of the proxies' capacities when a proxy has a core to itself and the rest keeps up.
+- **Latency.** With a load average above the core count, the p99 of every path swings by milliseconds to hundreds of milliseconds between repetitions; the target (≤ 1 ms added at p99) can only be judged from a run on a quiet machine.
 `
     console.log(`\n${section}`)
     writeResults(section)

@@ -15,6 +15,8 @@ describe('the demo rehearsal', () => {
   })
 
   it('rolls v2 back, naming the regressed route and metric and why', { timeout: 240_000 }, async () => {
+    // A fresh store, but never by deleting the records of an environment that still runs.
+    await runCli(['down', '-C', SHOP])
     rmSync(join(SHOP, '.rehearse'), { recursive: true, force: true })
     const r = await runCli(['run', '-C', SHOP], { timeoutMs: 230_000 })
     expect(r.code, r.stderr).toBe(1)

@@ -6,6 +6,7 @@
  * the connection, which is the only honest answer left.
  */
 
+import { ForwardingHandler } from './forwarding-handler.ts'
 import type { ProxyController, ProxyHandler, ProxyInterceptor, ProxyRequest, ResponseHeaders } from './proxy.ts'
 import { ClientClosedError, classifyCause, FaultError, statusForCause } from './proxy-errors.ts'
 
@@ -19,46 +20,41 @@ const DETACHED: ProxyController = {
   reason: null,
 }
 
-class ErrorResponseHandler implements ProxyHandler {
+class ErrorResponseHandler extends ForwardingHandler {
   readonly #request: ProxyRequest
-  readonly #next: ProxyHandler
   #started = false
 
   constructor(request: ProxyRequest, next: ProxyHandler) {
+    super(next)
     this.#request = request
-    this.#next = next
   }
 
-  onRequestStart(controller: ProxyController, context: unknown): void {
-    this.#next.onRequestStart(controller, context)
-  }
-
-  onResponseStart(
+  override onResponseStart(
     controller: ProxyController,
     statusCode: number,
     headers: ResponseHeaders,
     statusMessage?: string,
   ): void {
     this.#started = true
-    this.#next.onResponseStart(controller, statusCode, headers, statusMessage)
+    this.next.onResponseStart(controller, statusCode, headers, statusMessage)
   }
 
-  onResponseData(controller: ProxyController, chunk: Buffer): void {
-    this.#next.onResponseData(controller, chunk)
+  override onResponseData(controller: ProxyController, chunk: Buffer): void {
+    this.next.onResponseData(controller, chunk)
   }
 
-  onResponseEnd(controller: ProxyController, trailers: ResponseHeaders): void {
-    this.#next.onResponseEnd(controller, trailers)
+  override onResponseEnd(controller: ProxyController, trailers: ResponseHeaders): void {
+    this.next.onResponseEnd(controller, trailers)
   }
 
-  onResponseError(controller: ProxyController | null, error: Error): void {
+  override onResponseError(controller: ProxyController | null, error: Error): void {
     const request = this.#request
     const passThrough = this.#started || error instanceof FaultError || error instanceof ClientClosedError
     // A request body that broke means the client went away mid-upload, whatever undici calls it.
     if (request.body?.errored) request.cause ??= 'socket-closed'
     request.cause ??= classifyCause(error)
     if (passThrough || request.cause === 'socket-closed') {
-      this.#next.onResponseError(controller ?? DETACHED, error)
+      this.next.onResponseError(controller ?? DETACHED, error)
       return
     }
     const status = statusForCause(request.cause)
@@ -68,9 +64,9 @@ class ErrorResponseHandler implements ProxyHandler {
       'content-length': String(body.length),
       'x-rehearse-cause': request.cause,
     }
-    this.#next.onResponseStart(DETACHED, status, headers, undefined)
-    this.#next.onResponseData(DETACHED, body)
-    this.#next.onResponseEnd(DETACHED, {})
+    this.next.onResponseStart(DETACHED, status, headers, undefined)
+    this.next.onResponseData(DETACHED, body)
+    this.next.onResponseEnd(DETACHED, {})
   }
 }
 

@@ -6,17 +6,18 @@
  * excluded; absent when it never went upstream). It sits outermost so that nothing escapes it. Nothing is awaited and
  * nothing is logged here.
  */
+
 import { performance } from 'node:perf_hooks'
 import type { SampleSink } from '../../core/types.ts'
+import { ForwardingHandler } from './forwarding-handler.ts'
 import type { ProxyController, ProxyHandler, ProxyInterceptor, ProxyRequest, ResponseHeaders } from './proxy.ts'
 import type { ProxyCounters } from './proxy-counters.ts'
 import { classifyCause } from './proxy-errors.ts'
 
 const timeOrigin = performance.timeOrigin
 
-class MeasuringHandler implements ProxyHandler {
+class MeasuringHandler extends ForwardingHandler {
   readonly #request: ProxyRequest
-  readonly #next: ProxyHandler
   readonly #sink: SampleSink
   readonly #counters: ProxyCounters
   readonly #onSinkError: (error: unknown) => void
@@ -31,40 +32,36 @@ class MeasuringHandler implements ProxyHandler {
     counters: ProxyCounters,
     onSinkError: (error: unknown) => void,
   ) {
+    super(next)
     this.#request = request
-    this.#next = next
     this.#sink = sink
     this.#counters = counters
     this.#onSinkError = onSinkError
   }
 
-  onRequestStart(controller: ProxyController, context: unknown): void {
-    this.#next.onRequestStart(controller, context)
-  }
-
-  onResponseStart(
+  override onResponseStart(
     controller: ProxyController,
     statusCode: number,
     headers: ResponseHeaders,
     statusMessage?: string,
   ): void {
     this.#status = statusCode
-    this.#next.onResponseStart(controller, statusCode, headers, statusMessage)
+    this.next.onResponseStart(controller, statusCode, headers, statusMessage)
   }
 
-  onResponseData(controller: ProxyController, chunk: Buffer): void {
+  override onResponseData(controller: ProxyController, chunk: Buffer): void {
     this.#bytes += chunk.length
-    this.#next.onResponseData(controller, chunk)
+    this.next.onResponseData(controller, chunk)
   }
 
-  onResponseEnd(controller: ProxyController, trailers: ResponseHeaders): void {
-    this.#next.onResponseEnd(controller, trailers)
+  override onResponseEnd(controller: ProxyController, trailers: ResponseHeaders): void {
+    this.next.onResponseEnd(controller, trailers)
     this.#record()
   }
 
-  onResponseError(controller: ProxyController, error: Error): void {
+  override onResponseError(controller: ProxyController, error: Error): void {
     this.#request.cause ??= classifyCause(error)
-    this.#next.onResponseError(controller, error)
+    this.next.onResponseError(controller, error)
     this.#record()
   }
 

@@ -9,6 +9,7 @@
  * Shadows' answers become samples labelled with their target, and — with `onResponses` — land
  * next to the primary's for the response diff.
  */
+
 import { performance } from 'node:perf_hooks'
 import { type Dispatcher, Pool } from 'undici'
 import { RehearseError } from '../../core/errors.ts'
@@ -17,6 +18,7 @@ import type { ErrorCause, SampleSink } from '../../core/types.ts'
 import { errorCauseOf } from '../load/error-cause.ts'
 import { type ObservedResponse, observeResponse } from '../replay/observed-response.ts'
 import { BodyCopy, type BodyTap, tapBody } from './body-tap.ts'
+import { ForwardingHandler } from './forwarding-handler.ts'
 import { compilePattern } from './pattern.ts'
 import type {
   MirrorObservation,
@@ -214,8 +216,7 @@ class MirroredRequest {
 }
 
 /** Passes the primary's answer to the client untouched, keeping a copy when answers are compared. */
-class PrimaryHandler implements ProxyHandler {
-  readonly #next: ProxyHandler
+class PrimaryHandler extends ForwardingHandler {
   readonly #mirrored: MirroredRequest
   #status = 0
   #headers: ResponseHeaders = {}
@@ -223,15 +224,11 @@ class PrimaryHandler implements ProxyHandler {
   #done = false
 
   constructor(next: ProxyHandler, mirrored: MirroredRequest) {
-    this.#next = next
+    super(next)
     this.#mirrored = mirrored
   }
 
-  onRequestStart(controller: ProxyController, context: unknown): void {
-    this.#next.onRequestStart(controller, context)
-  }
-
-  onResponseStart(
+  override onResponseStart(
     controller: ProxyController,
     statusCode: number,
     headers: ResponseHeaders,
@@ -239,24 +236,24 @@ class PrimaryHandler implements ProxyHandler {
   ): void {
     this.#status = statusCode
     this.#headers = headers
-    this.#next.onResponseStart(controller, statusCode, headers, statusMessage)
+    this.next.onResponseStart(controller, statusCode, headers, statusMessage)
   }
 
-  onResponseData(controller: ProxyController, chunk: Buffer): void {
+  override onResponseData(controller: ProxyController, chunk: Buffer): void {
     if (this.#mirrored.observe) {
       this.#body ??= new BodyCopy(this.#mirrored.mirror.maxResponseBytes)
       this.#body.add(chunk)
     }
-    this.#next.onResponseData(controller, chunk)
+    this.next.onResponseData(controller, chunk)
   }
 
-  onResponseEnd(controller: ProxyController, trailers: ResponseHeaders): void {
-    this.#next.onResponseEnd(controller, trailers)
+  override onResponseEnd(controller: ProxyController, trailers: ResponseHeaders): void {
+    this.next.onResponseEnd(controller, trailers)
     this.#finish(undefined)
   }
 
-  onResponseError(controller: ProxyController, error: Error): void {
-    this.#next.onResponseError(controller, error)
+  override onResponseError(controller: ProxyController, error: Error): void {
+    this.next.onResponseError(controller, error)
     this.#finish(errorCauseOf(error))
   }
 

@@ -7,17 +7,18 @@
  * the client has its response, and the recorder never waits on the disk (it drops and counts
  * when the file is behind), so recording adds no wait to any request.
  */
+
 import { performance } from 'node:perf_hooks'
 import type { CapturedBody, CapturedExchange, CapturedHeaders } from '../capture/capture.ts'
 import type { CaptureRecorder } from '../capture/capture-recorder.ts'
 import { BodyCopy, type BodyTap, tapBody } from './body-tap.ts'
+import { ForwardingHandler } from './forwarding-handler.ts'
 import type { ProxyController, ProxyHandler, ProxyInterceptor, ProxyRequest, ResponseHeaders } from './proxy.ts'
 
 const timeOrigin = performance.timeOrigin
 
-class RecordingHandler implements ProxyHandler {
+class RecordingHandler extends ForwardingHandler {
   readonly #request: ProxyRequest
-  readonly #next: ProxyHandler
   readonly #recorder: CaptureRecorder
   readonly #id: string
   readonly #headers: CapturedHeaders
@@ -37,8 +38,8 @@ class RecordingHandler implements ProxyHandler {
     tap: BodyTap | undefined,
     limit: number,
   ) {
+    super(next)
     this.#request = request
-    this.#next = next
     this.#recorder = recorder
     this.#id = id
     this.#headers = headers
@@ -46,11 +47,7 @@ class RecordingHandler implements ProxyHandler {
     this.#limit = limit
   }
 
-  onRequestStart(controller: ProxyController, context: unknown): void {
-    this.#next.onRequestStart(controller, context)
-  }
-
-  onResponseStart(
+  override onResponseStart(
     controller: ProxyController,
     statusCode: number,
     headers: ResponseHeaders,
@@ -58,23 +55,23 @@ class RecordingHandler implements ProxyHandler {
   ): void {
     this.#status = statusCode
     this.#responseHeaders = headers
-    this.#next.onResponseStart(controller, statusCode, headers, statusMessage)
+    this.next.onResponseStart(controller, statusCode, headers, statusMessage)
   }
 
-  onResponseData(controller: ProxyController, chunk: Buffer): void {
+  override onResponseData(controller: ProxyController, chunk: Buffer): void {
     // One more byte than the limit, so that the recorder sees the body was cut.
     this.#body ??= new BodyCopy(this.#limit + 1)
     this.#body.add(chunk)
-    this.#next.onResponseData(controller, chunk)
+    this.next.onResponseData(controller, chunk)
   }
 
-  onResponseEnd(controller: ProxyController, trailers: ResponseHeaders): void {
-    this.#next.onResponseEnd(controller, trailers)
+  override onResponseEnd(controller: ProxyController, trailers: ResponseHeaders): void {
+    this.next.onResponseEnd(controller, trailers)
     this.#record(true)
   }
 
-  onResponseError(controller: ProxyController, error: Error): void {
-    this.#next.onResponseError(controller, error)
+  override onResponseError(controller: ProxyController, error: Error): void {
+    this.next.onResponseError(controller, error)
     this.#record(false)
   }
 
